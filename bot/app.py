@@ -1,0 +1,90 @@
+"""The application factory: the only place the parts are wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, Response, request
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+from bot.config import Config
+from bot.scheduler import Scheduler
+from bot.services import Services, build_services
+from bot.sipgate import SipgateClient
+from bot.storage import Storage, open_storage
+from handlers import register_all
+from handlers.slack_request import dispatch
+
+SERVICES_KEY = "sipgate_slack"
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+def build_slack_client(config: Config) -> WebClient:
+    """The bot's WebClient; 429s are handled by our own jobs, not by sleeping here."""
+    return WebClient(
+        token=config.slack_bot_token,
+        base_url=config.slack_api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def build_scheduler(config: Config) -> Scheduler:
+    """The scheduler, owning the database's lock file."""
+    lock = None if config.database_path == ":memory:" else config.database_path + ".scheduler.lock"
+    return Scheduler(lock_path=lock)
+
+
+def create_app(
+    config: Config,
+    *,
+    storage: Storage | None = None,
+    sipgate: SipgateClient | None = None,
+    slack: WebClient | None = None,
+    scheduler: Scheduler | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Flask:
+    """Build the Flask app with Bolt at /slack/events; the caller starts the scheduler."""
+    storage = storage or open_storage(config.database_path)
+    sipgate = sipgate or SipgateClient(
+        config.sipgate_api_url, config.sipgate_token_id, config.sipgate_token
+    )
+    slack = slack or build_slack_client(config)
+    scheduler = scheduler or build_scheduler(config)
+    services = build_services(
+        config, storage=storage, sipgate=sipgate, slack=slack, scheduler=scheduler, clock=clock
+    )
+    bolt_app = App(
+        client=slack,
+        signing_secret=config.slack_signing_secret,
+        # A WARNING-level logger keeps Bolt from logging request bodies at INFO (§1.2).
+        logger=logging.getLogger("bot.slack"),
+        # Don't call auth.test at start-up: the server must come up even if Slack is down.
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+    )
+    flask_app = Flask("sipgate_slack", root_path=str(Path(__file__).parent))
+    flask_app.extensions[SERVICES_KEY] = services
+
+    @flask_app.post("/slack/events")
+    def slack_events() -> Response:
+        return dispatch(bolt_app, request)
+
+    register_all(bolt_app, flask_app, services)
+    return flask_app
+
+
+def services_of(flask_app: Flask) -> Services:
+    """The Services a Flask app was built with."""
+    services: Services = flask_app.extensions[SERVICES_KEY]
+    return services

@@ -1,0 +1,211 @@
+"""Owns APScheduler 3.x: background work, timed jobs, and resuming pending rows after a restart.
+
+Our tables are the source of truth for work that matters (scheduled SMS, fax polling, the Slack
+outbox); APScheduler only holds in-memory jobs that point at row ids. Exactly one process per
+database is the *owner* (it holds a file lock next to the database): the owner runs the
+resume sweeps at start and then periodically, so rows left by a crashed or other process are
+picked up. Every process can run its own immediate work (`run_soon`). Job bodies claim their row
+in a transaction before acting, so a job that runs twice does its work once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+
+logger = logging.getLogger(__name__)
+
+Sweep = Callable[[], None]
+
+
+class Scheduler:
+    """Background jobs for the bot: `run_soon`, `run_at`, periodic sweeps, and `wait_idle`."""
+
+    def __init__(
+        self, *, lock_path: str | None, max_workers: int = 8, sweep_interval: float = 15.0
+    ) -> None:
+        self.lock_path = lock_path
+        self.sweep_interval = sweep_interval
+        self._aps = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
+            job_defaults={
+                # Never skip a late job (an SMS due while the bot was down still goes out).
+                "misfire_grace_time": None,
+                "coalesce": True,
+                "max_instances": 1,
+            },
+            timezone=UTC,
+        )
+        self._aps.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        self._sweeps: list[tuple[str, Sweep]] = []
+        self._lock_file: IO[str] | None = None
+        self._busy = 0
+        self._cond = threading.Condition()
+        self.owner = False
+        self.started = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def add_sweep(self, name: str, sweep: Sweep) -> None:
+        """Register a function that re-queues pending rows; the owner runs it at start and then
+        every `sweep_interval` seconds."""
+        self._sweeps.append((name, sweep))
+
+    def start(self) -> bool:
+        """Start the scheduler; return True when this process became the owner."""
+        if self.started:
+            return self.owner
+        self.owner = self._acquire_lock()
+        self._aps.start()
+        self.started = True
+        if self.owner:
+            for name, sweep in self._sweeps:
+                self.run_soon(sweep, job_id=f"sweep:{name}:start")
+                self._aps.add_job(
+                    self._tracked(sweep),
+                    "interval",
+                    seconds=self.sweep_interval,
+                    id=f"sweep:{name}",
+                    replace_existing=True,
+                )
+        else:
+            logger.warning(
+                "Another process owns the scheduler for this database (%s); this one runs only "
+                "its own immediate jobs",
+                self.lock_path,
+            )
+        return self.owner
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop taking jobs; with `wait`, let running jobs finish first (graceful shutdown)."""
+        if self.started:
+            self._aps.shutdown(wait=wait)
+            self.started = False
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+        self.owner = False
+
+    def _acquire_lock(self) -> bool:
+        if not self.lock_path:
+            return True
+        handle = open(self.lock_path, "a+")  # noqa: SIM115 (held open for the process lifetime)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+        return True
+
+    # -- adding work --------------------------------------------------------------------------
+
+    def run_soon(
+        self, fn: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any
+    ) -> None:
+        """Run `fn(*args, **kwargs)` on a worker thread as soon as possible.
+
+        With a `job_id` that is already queued, the call is coalesced into that job.
+        """
+        if job_id is not None and self._aps.get_job(job_id) is not None:
+            return
+        with self._cond:
+            self._busy += 1
+        try:
+            self._aps.add_job(self._tracked(fn, counted=True), args=args, kwargs=kwargs, id=job_id)
+        except Exception:
+            self._done()
+            raise
+
+    def run_at(
+        self, when: datetime, fn: Callable[..., Any], *args: Any, job_id: str, **kwargs: Any
+    ) -> None:
+        """Run `fn` at `when` (an aware datetime); an existing job with `job_id` is replaced."""
+        self._aps.add_job(
+            self._tracked(fn),
+            "date",
+            run_date=when,
+            args=args,
+            kwargs=kwargs,
+            id=job_id,
+            replace_existing=True,
+        )
+
+    def cancel(self, job_id: str) -> None:
+        """Remove a scheduled job if it is still waiting."""
+        with contextlib.suppress(JobLookupError):
+            self._aps.remove_job(job_id)
+
+    def has_job(self, job_id: str) -> bool:
+        """True when a job with this id is waiting to run."""
+        return self._aps.get_job(job_id) is not None
+
+    # -- observing ----------------------------------------------------------------------------
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Wait until no queued or running job is left that is due now; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def state(self) -> dict[str, Any]:
+        """What /healthz reports about the scheduler."""
+        return {
+            "running": self.started and self._aps.running,
+            "owner": self.owner,
+            "jobs": len(self._aps.get_jobs()) if self.started else 0,
+            "busy": self._busy,
+        }
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _tracked(self, fn: Callable[..., Any], *, counted: bool = False) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if not counted:
+                with self._cond:
+                    self._busy += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._done()
+
+        run.__name__ = getattr(fn, "__name__", "job")
+        run.__qualname__ = getattr(fn, "__qualname__", "job")
+        return run
+
+    def _done(self) -> None:
+        with self._cond:
+            self._busy -= 1
+            self._cond.notify_all()
+
+    def _on_job_event(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            logger.warning("Job %s missed its run time", event.job_id)
+        elif event.exception is not None:
+            logger.error(
+                "Job %s failed: %s",
+                event.job_id,
+                type(event.exception).__name__,
+                exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+            )

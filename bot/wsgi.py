@@ -1,0 +1,36 @@
+"""Production entry point: build the app from the real environment and start the scheduler."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from bot.app import create_app, services_of
+from bot.config import Config
+from bot.logs import setup_logging
+
+logger = logging.getLogger(__name__)
+
+
+def create() -> Flask:
+    """Build the app (gunicorn: `bot.wsgi:create()`), start its scheduler, stop it at exit."""
+    config = Config.from_env(os.environ, env_file=Path.cwd() / ".env")
+    setup_logging(
+        os.environ.get("LOG_LEVEL", "INFO"),
+        secrets=[config.slack_bot_token, config.slack_signing_secret, config.sipgate_token],
+    )
+    app = create_app(config)
+    services = services_of(app)
+    owner = services.scheduler.start()
+    logger.info(
+        "sipgate-slack ready (pid %s, scheduler %s, database %s)",
+        os.getpid(),
+        "owner" if owner else "follower",
+        config.database_path,
+    )
+    atexit.register(services.scheduler.shutdown)
+    return app

@@ -1,0 +1,17 @@
+"""Thin Slack listeners and HTTP endpoints; `register_all` is the one routing entry point."""
+
+from __future__ import annotations
+
+from flask import Flask
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import commands, errors, health, webhooks
+
+
+def register_all(bolt_app: App, flask_app: Flask, services: Services) -> None:
+    """Register every listener and route."""
+    commands.register(bolt_app, services)
+    errors.register(bolt_app)
+    webhooks.register(flask_app, services)
+    health.register(flask_app, services)

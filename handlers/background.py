@@ -1,0 +1,37 @@
+"""Run the slow part of a Slack interaction after the ack, and report back to the user."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Respond
+
+from bot import blocks
+from bot.errors import UserError
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def in_background(
+    services: Services, respond: Respond, work: Callable[[], dict[str, Any]], *, what: str
+) -> None:
+    """Run `work` on the scheduler; send its message (or a clear error) through `respond`."""
+
+    def job() -> None:
+        try:
+            reply = work()
+        except UserError as exc:
+            logger.info("%s refused: %s", what, type(exc).__name__)
+            reply = blocks.error(exc.user_message)
+        except Exception:
+            logger.exception("%s failed", what)
+            reply = blocks.something_went_wrong()
+        result = respond(**reply)
+        if result.status_code != 200:
+            logger.warning("Slack refused the reply for %s (HTTP %s)", what, result.status_code)
+
+    job.__name__ = f"reply:{what}"
+    services.scheduler.run_soon(job)
