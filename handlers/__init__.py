@@ -6,12 +6,15 @@ from flask import Flask
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, errors, health, webhooks
+from handlers import actions, commands, errors, health, shortcuts, views, webhooks
 
 
 def register_all(bolt_app: App, flask_app: Flask, services: Services) -> None:
     """Register every listener and route."""
     commands.register(bolt_app, services)
+    actions.register(bolt_app, services)
+    views.register(bolt_app, services)
+    shortcuts.register(bolt_app, services)
     errors.register(bolt_app)
     webhooks.register(flask_app, services)
     health.register(flask_app, services)

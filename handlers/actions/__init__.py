@@ -1,0 +1,20 @@
+"""Routing table for Block Kit actions: action id (or anchored regex) -> listener."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from slack_bolt import App
+
+from bot.services import Services
+
+ROUTES: dict[str | re.Pattern[str], Callable[..., Any]] = {}
+
+
+def register(app: App, services: Services) -> None:
+    """Register every listener of this kind."""
+    for matcher, listener in ROUTES.items():
+        app.action(matcher)(partial(listener, services=services))
