@@ -24,10 +24,26 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 
 logger = logging.getLogger(__name__)
 
 Sweep = Callable[[], None]
+
+
+class _BackgroundScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """BackgroundScheduler that survives shutdown() racing a round of due jobs.
+
+    APScheduler 3's shutdown() empties the memory job store while the scheduler thread may be
+    removing a just-submitted one-off job, which then raises JobLookupError in that thread.
+    """
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait: float | None = super()._process_jobs()
+        except JobLookupError:
+            return None if self.state == STATE_STOPPED else 1.0
+        return wait
 
 
 class Scheduler:
@@ -38,7 +54,7 @@ class Scheduler:
     ) -> None:
         self.lock_path = lock_path
         self.sweep_interval = sweep_interval
-        self._aps = BackgroundScheduler(
+        self._aps = _BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=max_workers)},
             job_defaults={
                 # Never skip a late job (an SMS due while the bot was down still goes out).

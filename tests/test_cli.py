@@ -25,13 +25,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30):
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without Slack/sipgate variables, plus `env`."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SIPGATE_"))}
     full_env.update(env)
     full_env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return full_env
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30):
     return subprocess.run(
         CLI + args,
-        env=full_env,
+        env=child_env(env),
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -45,9 +50,7 @@ class ServerProcess:
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.port = free_port()
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SIPGATE_"))}
-        full_env.update(env)
-        full_env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        full_env = child_env(env)
         self.log = cwd / f"server-{self.port}.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
