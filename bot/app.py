@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, request
 from slack_bolt import App
@@ -22,6 +24,37 @@ from handlers import register_all
 from handlers.slack_request import dispatch
 
 SERVICES_KEY = "sipgate_slack"
+LISTENERS_KEY = "sipgate_slack.listeners"
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener pool, counting listeners in flight so tests can wait for them."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="bolt")
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _: object) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no listener is running; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
 
 def utc_now() -> datetime:
@@ -64,6 +97,7 @@ def create_app(
     services = build_services(
         config, storage=storage, sipgate=sipgate, slack=slack, scheduler=scheduler, clock=clock
     )
+    listeners = ListenerPool(max_workers=16)
     bolt_app = App(
         client=slack,
         signing_secret=config.slack_signing_secret,
@@ -71,10 +105,11 @@ def create_app(
         logger=logging.getLogger("bot.slack"),
         # Don't call auth.test at start-up: the server must come up even if Slack is down.
         token_verification_enabled=False,
-        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
+        listener_executor=listeners,
     )
     flask_app = Flask("sipgate_slack", root_path=str(Path(__file__).parent))
     flask_app.extensions[SERVICES_KEY] = services
+    flask_app.extensions[LISTENERS_KEY] = listeners
 
     @flask_app.post("/slack/events")
     def slack_events() -> Response:
@@ -82,6 +117,12 @@ def create_app(
 
     register_all(bolt_app, flask_app, services)
     return flask_app
+
+
+def listeners_of(flask_app: Flask) -> ListenerPool:
+    """The Bolt listener pool of a Flask app built by create_app."""
+    pool: ListenerPool = flask_app.extensions[LISTENERS_KEY]
+    return pool
 
 
 def services_of(flask_app: Flask) -> Services:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from bot.app import create_app, services_of
+from bot.app import create_app, listeners_of, services_of
 from bot.config import Config
 from bot.services import Services
 from bot.simulator.http import ServedApp, serve
@@ -125,7 +125,8 @@ class RunningBot:
         return self.served.url
 
     def wait_idle(self, timeout: float = 5.0) -> None:
-        """Wait until background jobs are done (fails the test on timeout)."""
+        """Wait until Slack listeners and the jobs they queued are done (fails on timeout)."""
+        assert listeners_of(self.app).wait_idle(timeout), "Slack listeners did not finish"
         assert self.services.scheduler.wait_idle(timeout), "background jobs did not finish"
 
 
