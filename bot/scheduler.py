@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -68,6 +69,7 @@ class Scheduler:
         self._sweeps: list[tuple[str, Sweep]] = []
         self._lock_file: IO[str] | None = None
         self._busy = 0
+        self._queued: set[str] = set()
         self._cond = threading.Condition()
         self.owner = False
         self.started = False
@@ -137,15 +139,26 @@ class Scheduler:
     ) -> None:
         """Run `fn(*args, **kwargs)` on a worker thread as soon as possible.
 
-        With a `job_id` that is already queued, the call is coalesced into that job.
+        With a `job_id` that is queued but not started yet, the call is coalesced into it; once
+        that job runs, a new call queues a new run (APScheduler ids stay unique, so a running
+        job never makes APScheduler skip the next one as "max instances reached").
         """
-        if job_id is not None and self._aps.get_job(job_id) is not None:
-            return
         with self._cond:
+            if job_id is not None:
+                if job_id in self._queued:
+                    return
+                self._queued.add(job_id)
             self._busy += 1
         try:
-            self._aps.add_job(self._tracked(fn, counted=True), args=args, kwargs=kwargs, id=job_id)
+            self._aps.add_job(
+                self._tracked(fn, counted=True, coalesce_id=job_id),
+                args=args,
+                kwargs=kwargs,
+                id=uuid.uuid4().hex,
+            )
         except Exception:
+            with self._cond:
+                self._queued.discard(job_id or "")
             self._done()
             raise
 
@@ -161,6 +174,8 @@ class Scheduler:
             kwargs=kwargs,
             id=job_id,
             replace_existing=True,
+            # A new run may be planned while an earlier run with this id is still going.
+            max_instances=10,
         )
 
     def cancel(self, job_id: str) -> None:
@@ -196,10 +211,14 @@ class Scheduler:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _tracked(self, fn: Callable[..., Any], *, counted: bool = False) -> Callable[..., Any]:
+    def _tracked(
+        self, fn: Callable[..., Any], *, counted: bool = False, coalesce_id: str | None = None
+    ) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
-            if not counted:
-                with self._cond:
+            with self._cond:
+                if coalesce_id is not None:
+                    self._queued.discard(coalesce_id)
+                if not counted:
                     self._busy += 1
             try:
                 return fn(*args, **kwargs)

@@ -91,3 +91,48 @@ def test_failing_job_is_logged_and_does_not_block_others(caplog):
         wait_until(lambda: "failed" in caplog.text, timeout=2)
     finally:
         scheduler.shutdown()
+
+
+def test_run_soon_with_an_id_coalesces_while_queued_and_reruns_while_running():
+    scheduler = Scheduler(lock_path=None, max_workers=4)
+    gate, started = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def job(n: int) -> None:
+        started.set()
+        gate.wait(2)
+        runs.append(n)
+
+    scheduler.start()
+    try:
+        scheduler.run_soon(job, 1, job_id="flush")
+        assert started.wait(2)
+        scheduler.run_soon(job, 2, job_id="flush")  # the first is running: a new run is queued
+        gate.set()
+        assert scheduler.wait_idle(5)
+        assert sorted(runs) == [1, 2]
+    finally:
+        scheduler.shutdown()
+
+
+def test_run_at_with_the_id_of_a_running_job_still_runs():
+    scheduler = Scheduler(lock_path=None, max_workers=4)
+    gate, started = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def job(n: int) -> None:
+        started.set()
+        if n == 1:
+            gate.wait(2)
+        runs.append(n)
+
+    scheduler.start()
+    try:
+        scheduler.run_at(datetime.now(UTC), job, 1, job_id="poll")
+        assert started.wait(2)
+        scheduler.run_at(datetime.now(UTC), job, 2, job_id="poll")
+        wait_until(lambda: runs == [2], timeout=3)
+        gate.set()
+        wait_until(lambda: sorted(runs) == [1, 2], timeout=3)
+    finally:
+        scheduler.shutdown()
