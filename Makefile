@@ -1,11 +1,12 @@
-# Two commands for a fresh clone: `make run` starts the bot, `make test` runs every check.
+# Two commands for a fresh clone: `make demo` shows the bot, `make test` runs every check.
+# `make run` starts the real bot (it needs credentials).
 # Both create the virtual environment in .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install
+.PHONY: run demo test lint install bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,12 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/sipgate-slack serve
+
+bench: $(STAMP)
+	$(BIN)/sipgate-slack bench
+
+demo: $(STAMP)
+	$(BIN)/sipgate-slack demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

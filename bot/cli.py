@@ -35,10 +35,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sipgate-slack {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the bot's HTTP server (gunicorn) and scheduler")
+    serve = sub.add_parser("serve", help="run the bot's HTTP server and scheduler")
     serve.add_argument("--host", help="listen address (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default: PORT or 3000)")
+    serve.add_argument(
+        "--server",
+        choices=("gunicorn", "granian"),
+        help="WSGI server (default: the one the README's Benchmark section chose)",
+    )
     serve.set_defaults(run=_serve)
+
+    bench = sub.add_parser(
+        "bench", help="benchmark the server against the fakes (see README, Benchmark)"
+    )
+    bench.add_argument("--quick", action="store_true", help="a few seconds per row")
+    bench.add_argument("--out", help="JSON results file (default: bench/results.json)")
+    bench.set_defaults(run=_bench)
 
     check = sub.add_parser("check", help="check the Slack and sipgate credentials and webhook key")
     check.set_defaults(run=_check)
@@ -48,6 +60,13 @@ def _parser() -> argparse.ArgumentParser:
         "--url", required=True, help="public base URL, e.g. https://bot.example.com"
     )
     manifest.set_defaults(run=_manifest)
+
+    demo = sub.add_parser(
+        "demo", help="try the bot without accounts: simulated Slack and sipgate in your browser"
+    )
+    demo.add_argument("--port", type=int, default=0, help="port of the demo page (default: free)")
+    demo.add_argument("--data", help="directory for the demo's SQLite (default: a temporary one)")
+    demo.set_defaults(run=_demo)
     return parser
 
 
@@ -77,9 +96,27 @@ def _serve(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     os.environ.update(overrides)  # the worker process rebuilds the config from the environment
-    from bot.server import run_server
+    from bot.server import DEFAULT_SERVER, run_server
 
-    return run_server(config)
+    return run_server(config, args.server or DEFAULT_SERVER)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    # The benchmark lives next to the package in the repository, not in the installed wheel.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    try:
+        from bench.run import run_bench
+    except ModuleNotFoundError:
+        print("The benchmark runs from a clone of the repository (bench/).", file=sys.stderr)
+        return 2
+    result: int = run_bench(quick=args.quick, out=args.out)
+    return result
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo.runner import run
+
+    return run(port=args.port, data_dir=Path(args.data) if args.data else None)
 
 
 def _check(args: argparse.Namespace) -> int:

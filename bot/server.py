@@ -1,55 +1,79 @@
-"""Run the production WSGI server (gunicorn: one worker process, several threads)."""
+"""Run the production WSGI server: one worker process with threads, granian or gunicorn.
+
+Both servers get the same guarantees: exactly one worker process (so exactly one scheduler, one
+Bolt listener pool and one SQLite writer, slack-bolt.md §1.3), threads for concurrent Slack and
+sipgate requests, and a graceful stop on SIGTERM/SIGINT in which requests in flight are answered
+and the scheduler lets running jobs finish (`Scheduler.shutdown(wait=True)`) before the worker
+exits. The benchmark serves its floor app through `serve_app` too, so it gets the same settings.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import multiprocessing.util
+import os
+from collections.abc import Callable
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
+from flask import Flask
 
 from bot.config import Config
 
 logger = logging.getLogger(__name__)
 
-# One worker process: one scheduler, one Bolt listener pool, one SQLite writer (slack-bolt.md
-# §1.3). Threads serve concurrent Slack and sipgate requests.
 WORKERS = 1
 THREADS = 8
 GRACEFUL_TIMEOUT = 20
+SERVERS = ("gunicorn", "granian")
+# granian: measured clearly faster than gunicorn for the bot itself, not only for a bare app
+# (README, Benchmark), with the same guarantees; `serve --server gunicorn` stays available.
+DEFAULT_SERVER = "granian"
+BOT_FACTORY = "bot.wsgi:create"
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """gunicorn driven from Python, loading `bot.wsgi.create()` in the worker."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from bot.wsgi import create
-
-        return create()
+def load_factory(target: str) -> Callable[[], Any]:
+    """The app factory named "module:function"."""
+    module, _, name = target.partition(":")
+    factory: Callable[[], Any] = getattr(importlib.import_module(module), name)
+    return factory
 
 
-def _worker_exit(server: Any, worker: Any) -> None:
-    """Stop the scheduler gracefully: running jobs finish, nothing new starts."""
-    from flask import Flask
+def stop_scheduler(app: Any) -> None:
+    """Stop the bot's scheduler gracefully: running jobs finish, nothing new starts."""
+    from bot.app import SERVICES_KEY, services_of
 
-    from bot.app import services_of
-
-    app = getattr(worker, "wsgi", None)
-    if isinstance(app, Flask):
+    if isinstance(app, Flask) and SERVICES_KEY in app.extensions:
         services_of(app).scheduler.shutdown(wait=True)
 
 
-def gunicorn_options(config: Config) -> dict[str, Any]:
-    """The gunicorn settings `serve` and the Procfile use."""
+# ----- gunicorn -----------------------------------------------------------------------------------
+
+
+def _gunicorn_app(factory: str, options: dict[str, Any]) -> Any:
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        """gunicorn driven from Python, calling the factory in the worker."""
+
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return load_factory(factory)()
+
+    return _Gunicorn()
+
+
+def _worker_exit(server: Any, worker: Any) -> None:
+    stop_scheduler(getattr(worker, "wsgi", None))
+
+
+def gunicorn_options(host: str, port: int) -> dict[str, Any]:
+    """The gunicorn settings: gthread, one worker, THREADS threads."""
     return {
-        "bind": f"{config.host}:{config.port}",
+        "bind": f"{host}:{port}",
         "workers": WORKERS,
         "worker_class": "gthread",
         "threads": THREADS,
@@ -63,8 +87,68 @@ def gunicorn_options(config: Config) -> dict[str, Any]:
     }
 
 
-def run_server(config: Config) -> int:
-    """Serve until stopped (SIGTERM/SIGINT); return the exit status."""
-    print(f"sipgate-slack listening on http://{config.host}:{config.port}", flush=True)
-    _Gunicorn(gunicorn_options(config)).run()
+# ----- granian ------------------------------------------------------------------------------------
+
+# The worker reads the factory from the environment: it is inherited whether granian forks or
+# spawns its worker process.
+FACTORY_VARIABLE = "SIPGATE_SLACK_APP_FACTORY"
+
+
+def granian_factory() -> Any:
+    """Build the app in granian's worker and stop its scheduler when the worker exits.
+
+    granian runs the app in a multiprocessing child that leaves through os._exit, so the atexit
+    handler of bot.wsgi never runs there; multiprocessing's own finalizers do, after the server
+    has stopped taking requests and has answered those in flight. Without this the job threads
+    would still be joined, but the scheduler could start a job due in that very moment.
+    """
+    app = load_factory(os.environ.get(FACTORY_VARIABLE, BOT_FACTORY))()
+    multiprocessing.util.Finalize(app, stop_scheduler, args=(app,), exitpriority=10)
+    return app
+
+
+def granian_options(host: str, port: int) -> dict[str, Any]:
+    """The granian settings: WSGI, one worker process, THREADS blocking threads."""
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    return {
+        "address": host,
+        "port": port,
+        "interface": Interfaces.WSGI,
+        "workers": WORKERS,
+        "blocking_threads": THREADS,
+        "factory": True,
+        "log_level": LogLevels.warning,
+        "log_access": False,
+        # Like gunicorn: a crashed worker is replaced, a stuck one is killed after the grace time.
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": GRACEFUL_TIMEOUT,
+    }
+
+
+def _serve_granian(factory: str, host: str, port: int) -> None:
+    from granian.server import Server
+
+    os.environ[FACTORY_VARIABLE] = factory
+    Server("bot.server:granian_factory", **granian_options(host, port)).serve()
+
+
+# ----- entry points -------------------------------------------------------------------------------
+
+
+def serve_app(factory: str, host: str, port: int, server: str = DEFAULT_SERVER) -> int:
+    """Serve the app built by `factory` ("module:function") until SIGTERM/SIGINT."""
+    if server not in SERVERS:
+        raise ValueError(f"server must be one of {SERVERS}, not {server!r}")
+    if server == "granian":
+        _serve_granian(factory, host, port)
+    else:
+        _gunicorn_app(factory, gunicorn_options(host, port)).run()
     return 0
+
+
+def run_server(config: Config, server: str = DEFAULT_SERVER) -> int:
+    """Serve the bot until stopped (SIGTERM/SIGINT); return the exit status."""
+    print(f"sipgate-slack listening on http://{config.host}:{config.port} ({server})", flush=True)
+    return serve_app(BOT_FACTORY, config.host, config.port, server)

@@ -15,7 +15,7 @@ def _reply(fake_slack, bot):
 def test_help_lists_commands_and_admin_commands_only_for_admins(slack):
     alice = slack.command("/sipgate", "help", user="U07ALICE9Z").text
     bob = slack.command("/sipgate", "", user="U07BOB12XY", user_name="bob.meyer").text
-    assert "/sipgate status" in alice and "/sipgate link" in alice
+    assert "/sipgate status" in alice and "/sipgate link" in alice and "/sipgate route" in alice
     assert "/sipgate status" in bob and "/sipgate link" not in bob
 
 

@@ -17,6 +17,9 @@ HELP_LINES = [
 ADMIN_LINES = [
     ("/sipgate link @user <sipgate e-mail or user id>", "links a Slack user to a sipgate user"),
     ("/sipgate unlink @user", "removes a link"),
+    ("/sipgate route <number, w1 or g0> #channel [outgoing]", "posts those calls in #channel"),
+    ("/sipgate routes", "lists the call routes"),
+    ("/sipgate unroute <number, w1 or g0>", "removes a call route"),
 ]
 
 
@@ -54,7 +57,7 @@ def person_status(status: PersonStatus) -> Message:
                 if person.email
                 else "."
             )
-            + " Ask an admin to run `/sipgate link @you <sipgate e-mail or user id>`."
+            + " Ask an admin to run `/sipgate link @you &lt;sipgate e-mail or user id&gt;`."
         )
         return message(text, [section(f":link: {text}")], response_type="ephemeral")
     calling = _device_line(status.calling_device) if status.calling_device else "none found"
@@ -88,7 +91,7 @@ def person_status(status: PersonStatus) -> Message:
         ),
         divider(),
         section("*Your phones*\n" + ("\n".join(_device_line(d) for d in status.devices) or "none")),
-        context("Choose the phone your calls start from with `/sipgate device <id>`."),
+        context("Choose the phone your calls start from with `/sipgate device &lt;id&gt;`."),
     ]
     return message(
         f"Linked to sipgate user {person.sipgate_user_id}", blocks, response_type="ephemeral"

@@ -9,10 +9,16 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.config import Config
+from bot.outbox import Outbox
 from bot.scheduler import Scheduler
+from bot.services.calls import CallService
 from bot.services.contacts import ContactsService
+from bot.services.fax import FaxService
 from bot.services.guards import Guards
+from bot.services.live_calls import LiveCallsService
 from bot.services.people import PeopleService
+from bot.services.routes import RoutesService
+from bot.services.sms import SmsService
 from bot.services.targets import TargetResolver
 from bot.sipgate import SipgateClient
 from bot.storage import Storage
@@ -32,6 +38,12 @@ class Services:
     contacts: ContactsService
     guards: Guards
     targets: TargetResolver
+    outbox: Outbox
+    routes: RoutesService
+    live_calls: LiveCallsService
+    fax: FaxService
+    calls: CallService
+    sms: SmsService
 
 
 def build_services(
@@ -62,7 +74,58 @@ def build_services(
         sipgate=sipgate,
         region=config.default_region,
     )
+    fax = FaxService(
+        storage=storage,
+        sipgate=sipgate,
+        slack=slack,
+        people=people,
+        targets=targets,
+        scheduler=scheduler,
+        clock=clock,
+        bot_token=config.slack_bot_token,
+        files_url=config.slack_files_url,
+    )
+    scheduler.add_sweep("fax", fax.resume)
+    outbox = Outbox(storage=storage, slack=slack, scheduler=scheduler, clock=clock)
+    routes = RoutesService(
+        storage=storage,
+        sipgate=sipgate,
+        region=config.default_region,
+        calls_channel=config.calls_channel,
+        clock=clock,
+    )
+    live_calls = LiveCallsService(
+        storage=storage,
+        sipgate=sipgate,
+        people=people,
+        contacts=contacts,
+        routes=routes,
+        outbox=outbox,
+        scheduler=scheduler,
+        clock=clock,
+        region=config.default_region,
+    )
+    scheduler.add_sweep("outbox", outbox.sweep)
+    scheduler.add_sweep("stale_calls", live_calls.close_stale)
+    sms = SmsService(
+        storage=storage,
+        sipgate=sipgate,
+        slack=slack,
+        people=people,
+        targets=targets,
+        scheduler=scheduler,
+        clock=clock,
+        company_extension=config.sms_extension,
+        rate_limit=config.sms_rate_limit,
+        max_days=config.sms_max_days_ahead,
+    )
+    scheduler.add_sweep("sms", sms.resume)
     return Services(
+        sms=sms,
+        outbox=outbox,
+        routes=routes,
+        live_calls=live_calls,
+        fax=fax,
         config=config,
         storage=storage,
         sipgate=sipgate,
@@ -73,4 +136,13 @@ def build_services(
         contacts=contacts,
         guards=guards,
         targets=targets,
+        calls=CallService(
+            storage=storage,
+            sipgate=sipgate,
+            people=people,
+            contacts=contacts,
+            targets=targets,
+            region=config.default_region,
+            clock=clock,
+        ),
     )

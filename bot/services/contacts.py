@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import phone
-from bot.sipgate import SipgateClient
+from bot.sipgate import SipgateClient, SipgateError
 from bot.sipgate.models import Contact
 from bot.storage import Storage, utc_now_iso
 from bot.storage import contacts as db
@@ -107,12 +107,31 @@ class ContactsService:
         if phone.looks_like_number(text):
             e164 = phone.normalise(text, self.region)
             found = db.contacts_with_number(self.storage, e164) if e164 else []
+            if e164 and not found:
+                found = self._ask_sipgate(e164)
             return SearchResult(text, len(found), tuple(found[:limit]), by_number=True)
         words = fold(text).split()
         matches = db.contacts_matching(self.storage, words)
         ranked = sorted(matches, key=lambda m: (_rank(words, m[1], m[2]), m[0].name.casefold()))
         contacts = tuple(m[0] for m in ranked[:limit])
         return SearchResult(text, len(matches), contacts, by_number=False)
+
+    def _ask_sipgate(self, e164: str) -> list[db.CachedContact]:
+        """Contacts added since the last refresh: sipgate's own number filter (§7.1)."""
+        try:
+            contacts = self.sipgate.contacts_by_number(e164)
+        except SipgateError as exc:  # the cache had no match either; say "no match", log why
+            logger.warning("Contact lookup by number failed: %r", exc)
+            return []
+        wanted = [
+            c
+            for c in contacts
+            if any(phone.normalise(n.number, self.region) == e164 for n in c.numbers)
+        ]  # the filter's matching rules are UNVERIFIED: keep only real matches
+        return [
+            db.CachedContact(r.id, r.name, r.organization, r.scope, r.numbers)
+            for r in (self._row(c) for c in wanted)
+        ]
 
     def name_for_number(self, number: str) -> str | None:
         """The contact name for a caller's number (cache only, never waits for sipgate)."""

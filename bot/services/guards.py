@@ -32,6 +32,9 @@ _FAX_TYPES = {
 }
 
 
+_VERBS = {"call": "call", "sms": "send SMS to", "fax": "fax"}  # "does not sms" reads badly
+
+
 class DestinationRefused(UserError):
     """The bot will not call, text or fax this number."""
 
@@ -49,7 +52,7 @@ class Guards:
         kind = phonenumbers.number_type(number)
         if kind in _REFUSED_TYPES:
             raise DestinationRefused(
-                f"The bot does not {purpose} {shown}: {_REFUSED_TYPES[kind]}. "
+                f"The bot does not {_VERBS.get(purpose, purpose)} {shown}: {_REFUSED_TYPES[kind]}. "
                 "Use your own phone if you really mean it."
             )
         region = phone.region_of(number)

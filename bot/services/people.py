@@ -101,13 +101,13 @@ class PeopleService:
         if not found.linked and found.linked_by.startswith("unlinked-by:"):
             raise NotLinked(
                 "An admin has unlinked your Slack account from sipgate. Ask an admin to run "
-                "`/sipgate link @you <sipgate e-mail or user id>`."
+                "`/sipgate link @you &lt;sipgate e-mail or user id&gt;`."
             )
         if not found.linked:
             raise NotLinked(
                 "Your Slack account is not linked to a sipgate user: no sipgate user has the "
                 f"e-mail address {found.email or '(none in your Slack profile)'}. Ask an admin "
-                "to run `/sipgate link @you <sipgate e-mail or user id>`."
+                "to run `/sipgate link @you &lt;sipgate e-mail or user id&gt;`."
             )
         return found
 

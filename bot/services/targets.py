@@ -139,6 +139,10 @@ class TargetResolver:
             return options[0]
         return Choices(text, tuple(options[:MAX_CHOICES]), total=result.total)
 
+    def account_numbers(self) -> list[Number]:
+        """The account's numbers (`GET /numbers`), reused for NUMBERS_FRESH_FOR seconds."""
+        return self._account_numbers()
+
     def _account_numbers(self) -> list[Number]:
         with self._numbers_lock:
             now = time.monotonic()

@@ -10,10 +10,18 @@ from slack_bolt import App
 
 from bot.blocks import ids
 from bot.services import Services
+from handlers.commands.call import call_command
+from handlers.commands.fax import fax_command
+from handlers.commands.lookup import lookup_command
 from handlers.commands.sipgate import sipgate_command
+from handlers.commands.sms import sms_command
 
 ROUTES: dict[str, Callable[..., Any]] = {
     ids.COMMAND_SIPGATE: sipgate_command,
+    ids.COMMAND_CALL: call_command,
+    ids.COMMAND_LOOKUP: lookup_command,
+    ids.COMMAND_FAX: fax_command,
+    ids.COMMAND_SMS: sms_command,
 }
 
 

@@ -1,13 +1,15 @@
-"""`/sipgate`: help, status, device, and the admin subcommands link and unlink."""
+"""`/sipgate`: help, status, device, and the admin subcommands link, unlink and call routes."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, Respond
 
 from bot import blocks
+from bot.blocks import live_calls as call_blocks
 from bot.blocks import people as people_blocks
+from bot.errors import UserError
 from bot.services import Services
-from bot.slack_text import unwrap, user_mention
+from bot.slack_text import channel_mention, unwrap, user_mention
 from handlers.background import in_background
 
 EXAMPLES = ["help", "status", "device e0", "link @ada ada@example.com", "unlink @ada"]
@@ -48,6 +50,8 @@ def sipgate_command(
         )
     elif sub in ("link", "unlink"):
         _admin_command(ack, respond, services, user_id, words)
+    elif sub in ("route", "routes", "unroute"):
+        ack(**_route_command(services, user_id, words))
     else:
         ack(**blocks.usage("/sipgate", f"I don't know `{blocks.escape(sub)}`. Try:", EXAMPLES))
 
@@ -84,3 +88,29 @@ def _admin_command(
         return
     people.unlink(user_id, target)
     ack(**people_blocks.unlinked(target))
+
+
+ROUTE_EXAMPLES = ["route +49 211 12345600 #sales", "route w0 #alice-calls outgoing", "routes"]
+
+
+def _route_command(services: Services, user_id: str, words: list[str]) -> blocks.Message:
+    """`route <number|w…|g…> #channel [outgoing]`, `routes`, `unroute <number|id>` (admins)."""
+    routes = services.routes
+    sub = words[0].lower()
+    if not services.people.is_admin(user_id):
+        return blocks.error("Only bot admins (ADMIN_USERS) can change or list call routes.")
+    if sub == "routes":
+        rows = [(r.target, r.channel, r.outgoing) for r in routes.all()]
+        return call_blocks.routes_list(rows, services.config.calls_channel)
+    try:
+        if sub == "unroute" and len(words) > 1:
+            return call_blocks.route_removed(*routes.remove(" ".join(words[1:])))
+        at = next((i for i, w in enumerate(words) if channel_mention(w)), None)
+        options = [w.lower() for w in words[at + 1 :]] if at else ["?"]
+        if sub == "route" and at and at > 1 and options in ([], ["outgoing"]):
+            channel = channel_mention(words[at]) or ""
+            row = routes.add(user_id, " ".join(words[1:at]), channel, outgoing=bool(options))
+            return call_blocks.route_saved(row.target, row.channel, row.outgoing)
+    except UserError as exc:
+        return blocks.error(exc.user_message)
+    return blocks.usage("/sipgate", "Name a number, user or group, then a channel:", ROUTE_EXAMPLES)

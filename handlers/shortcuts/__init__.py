@@ -9,9 +9,13 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.blocks import ids
 from bot.services import Services
+from handlers.shortcuts.fax_file import fax_file_shortcut
 
-ROUTES: dict[str | re.Pattern[str], Callable[..., Any]] = {}
+ROUTES: dict[str | re.Pattern[str], Callable[..., Any]] = {
+    ids.SHORTCUT_FAX: fax_file_shortcut,
+}
 
 
 def register(app: App, services: Services) -> None:

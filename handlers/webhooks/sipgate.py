@@ -31,4 +31,25 @@ def sipgate_webhook(request: Request, services: Services, key: object | None) ->
         logger.warning("Refused a sipgate webhook (%s): %s", exc.status, exc.reason)
         return Response(f"{exc.reason}\n", exc.status, mimetype="text/plain")
     logger.info("sipgate %s for call %s", event.event, event.call_id)
-    return Response(webhooks.response_xml(), 200, content_type=XML)
+    services.live_calls.record(event)
+    return Response(_answer_xml(event, services), 200, content_type=XML)
+
+
+_warned_no_public_url = False
+
+
+def _answer_xml(event: webhooks.Event, services: Services) -> str:
+    """Subscribe to answer/hangup on newCall (§12.2); every other answer is discarded."""
+    global _warned_no_public_url
+    if not isinstance(event, webhooks.NewCall):
+        return webhooks.response_xml()
+    url = services.config.webhook_url
+    if url is None:
+        if not _warned_no_public_url:
+            _warned_no_public_url = True
+            logger.warning(
+                "PUBLIC_URL is not set: sipgate cannot be asked for answer/hangup events, so "
+                "call messages stay at 'ringing'"
+            )
+        return webhooks.response_xml()
+    return webhooks.response_xml(on_answer=url, on_hangup=url)

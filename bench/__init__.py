@@ -1,0 +1,1 @@
+"""The benchmark: `sipgate-slack bench` drives the real server against the project's fakes."""

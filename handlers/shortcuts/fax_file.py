@@ -1,0 +1,44 @@
+"""Message shortcut "Send as fax": open the fax modal with the message's PDF chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, Respond
+
+from bot import blocks
+from bot.blocks import fax as fax_blocks
+from bot.services import Services
+from handlers.commands.fax import check_lines, open_modal
+
+
+def fax_file_shortcut(
+    ack: Ack, shortcut: dict[str, Any], respond: Respond, *, services: Services
+) -> None:
+    """Pick the PDF from the message (slack-bolt.md §3.4); none -> ephemeral, else the modal."""
+    ack()
+    message = shortcut.get("message") or {}
+    pdfs = [f for f in message.get("files") or [] if f.get("filetype") == "pdf" and f.get("id")]
+    if not pdfs:
+        respond(**blocks.error("That message has no PDF attached."))
+        return
+    first = pdfs[0]
+    note = f"The message has {len(pdfs)} PDFs; this is the first one." if len(pdfs) > 1 else ""
+    chosen = fax_blocks.ChosenFile(str(first["id"]), str(first.get("name") or "document.pdf"), note)
+    user_id = shortcut["user"]["id"]
+    channel_id = (shortcut.get("channel") or {}).get("id", "")
+    lines = services.fax.cached_lines(user_id)
+    view = fax_blocks.fax_modal(channel_id=channel_id, faxlines=lines, chosen=chosen)
+    opened = open_modal(services, shortcut["trigger_id"], view, respond)
+    if opened is not None:
+        services.scheduler.run_soon(
+            check_lines,
+            services,
+            respond,
+            opened,
+            user_id=user_id,
+            had_select=len(lines) > 1,
+            rebuild=lambda found: fax_blocks.fax_modal(
+                channel_id=channel_id, faxlines=found, chosen=chosen
+            ),
+        )

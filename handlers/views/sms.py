@@ -1,0 +1,50 @@
+"""Submission of the SMS form: field errors stay in the form, otherwise send after the ack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.blocks import sms as sms_blocks
+from bot.blocks.common import truncate
+from bot.services import Services
+from bot.services.sms import InvalidSmsForm
+
+_ERROR_BLOCKS = {
+    "recipient": sms_blocks.RECIPIENT_BLOCK,
+    "message": sms_blocks.MESSAGE_BLOCK,
+    "when": sms_blocks.WHEN_BLOCK,
+}
+
+
+def sms_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], *, services: Services
+) -> None:
+    """Show field errors (`response_action: errors`), or close the form and send or schedule."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    values = view.get("state", {}).get("values", {})
+    recipient = _value(values, sms_blocks.RECIPIENT_BLOCK, sms_blocks.RECIPIENT_ACTION)
+    text = _value(values, sms_blocks.MESSAGE_BLOCK, sms_blocks.MESSAGE_ACTION)
+    when = _value(values, sms_blocks.WHEN_BLOCK, sms_blocks.WHEN_ACTION)
+    try:
+        draft = services.sms.check_form(
+            body["user"]["id"],
+            str(meta.get("channel_id") or ""),
+            recipient=str(recipient.get("value") or ""),
+            message=str(text.get("value") or ""),
+            send_at=int(when["selected_date_time"]) if when.get("selected_date_time") else None,
+            tz=str(meta.get("tz") or "UTC"),
+        )
+    except InvalidSmsForm as exc:
+        errors = {_ERROR_BLOCKS[k]: truncate(v, 150) for k, v in exc.errors.items()}
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    services.scheduler.run_soon(services.sms.submit_and_tell, draft)
+
+
+def _value(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
+    found = values.get(block_id, {}).get(action_id)
+    return found if isinstance(found, dict) else {}
