@@ -166,8 +166,9 @@ def sms_modal(
     picker: Block = {"type": "datetimepicker", "action_id": WHEN_ACTION}
     if send_at:
         picker["initial_date_time"] = send_at
+    # Slack shows the picker in the reader's own Slack time zone; the bot may not know it yet.
     when_hint = (
-        f"Leave empty to send now. Shown in your Slack time zone ({tz}); at most {max_days} "
+        f"Leave empty to send now. Times are in your Slack time zone; at most {max_days} "
         "days ahead."
     )
     return {
@@ -183,7 +184,7 @@ def sms_modal(
                 **_input(MESSAGE_BLOCK, "Message", _text_input(message), hint=_parts_hint(message)),
                 "dispatch_action": True,
             },
-            _input(WHEN_BLOCK, "Send later (optional)", picker, hint=when_hint, optional=True),
+            _input(WHEN_BLOCK, "Send later", picker, hint=when_hint, optional=True),
         ],
     }
 
