@@ -24,3 +24,12 @@ def channel_mention(token: str) -> str | None:
 def unwrap(text: str) -> str:
     """Replace `<tel:…|…>` and `<mailto:…|…>` wrappers with their visible text."""
     return _WRAPPED.sub(lambda m: m.group(2) or m.group(1), text)
+
+
+def command_text(text: str) -> str:
+    """Slash-command text as the person typed it.
+
+    Slack sends `&`, `<` and `>` typed by the person as `&amp;`, `&lt;` and `&gt;`, and real
+    `<…>` only for mentions and links; undo the entities after unwrapping tel/mailto links.
+    """
+    return unwrap(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -312,3 +312,9 @@ def test_a_started_call_is_confirmed_even_if_the_number_list_cannot_be_read(
     text = _text(_reply(fake_slack, bot))
     assert "Alice desk phone" in text and "the number sipgate has set for this phone" in text
     assert len(_started(fake_sipgate)) == 1
+
+
+def test_typed_angle_brackets_are_shown_as_text_not_escaped_twice(slack):
+    ack = slack.command("/call", "&lt;script&gt; &amp; co")
+    assert "&amp;lt;" not in ack.text and "&amp;amp;" not in ack.text
+    assert "&lt;script&gt; &amp; co" in ack.text

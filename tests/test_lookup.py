@@ -196,3 +196,12 @@ def test_a_number_not_in_the_cache_is_asked_from_sipgates_number_filter(
     asked = fake_sipgate.requests("GET", "/contacts")[-1]
     assert asked.query["phonenumbers"] == ["+492117778889"]
     assert "No contact matches" in _lookup(slack, bot, fake_slack, "0211 1111111")["text"]
+
+
+def test_ampersand_as_slack_escapes_it_is_searched_and_shown_once_escaped(slack, bot, fake_slack):
+    # Slack sends a typed "&" as "&amp;" in command text; the bot must not escape it twice.
+    ack = slack.command("/lookup", "Schmidt &amp; Partner")
+    assert "&amp;amp;" not in ack.text
+    reply = _reply(fake_slack, bot)
+    assert "Anna Schmidt" in _names(reply)
+    assert "&amp;amp;" not in json.dumps(reply)

@@ -196,6 +196,18 @@ def test_double_submit_sends_once(slack, bot, fake_slack, fake_sipgate):
     assert any("sent only once" in r for r in replies)
 
 
+def test_same_text_now_and_scheduled_later_are_two_sms(slack, bot, fake_slack, fake_sipgate):
+    slack.command("/sms", f"{NUMBER} Running late")
+    wait_until(lambda: fake_sipgate.sent_sms)
+    slack.command("/sms", f"{NUMBER} at 9:00 tomorrow: Running late")
+    wait_until(
+        lambda: any("Scheduled for" in json.dumps(p.body) for p in fake_slack.response_posts())
+    )
+    bot.wait_idle()
+    assert len(fake_sipgate.sent_sms) == 1
+    assert not any("sent only once" in json.dumps(p.body) for p in fake_slack.response_posts())
+
+
 def test_rate_limit_counts_sent_and_scheduled_and_says_when_to_try_again(
     make_bot, env, fake_slack, fake_sipgate
 ):

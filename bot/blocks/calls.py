@@ -63,7 +63,9 @@ def call_pending(target: str, number_display: str = "") -> Message:
     elif number_display:
         what = number_display
     else:
-        what = f"“{escape(target[:100])}”"
+        # A name may match several contacts or none: promise a search, not a call.
+        text = f"Looking up “{escape(target[:100])}” in the sipgate contacts…"
+        return message(text, [context(f":mag: {text}")], response_type="ephemeral")
     text = f"Calling {what}… your phone will ring first."
     return message(text, [context(f":telephone_receiver: {text}")], response_type="ephemeral")
 

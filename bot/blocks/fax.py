@@ -182,10 +182,16 @@ def _detail(job: FaxJob, tz: str) -> str:
 
 
 def format_time(iso: str, tz: str) -> str:
-    """An ISO timestamp as 'on Mon 23 Nov 2026 at 22:44 CET' in the time zone `tz`."""
+    """A Slack date token for an ISO timestamp: each reader sees their own time zone.
+
+    The fallback reads 'on Mon 23 Nov 2026 at 22:44 CET' in the time zone `tz`.
+    """
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    local = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(zone)
-    return local.strftime("on %a %d %b %Y at %H:%M %Z")
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    fallback = moment.astimezone(zone).strftime("on %a %d %b %Y at %H:%M %Z")
+    # The status message is seen by the whole channel: Slack renders <!date^…> in each
+    # reader's own time zone; the fallback (notifications, old clients) uses the sender's.
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

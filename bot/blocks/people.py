@@ -8,7 +8,9 @@ from bot.sipgate.models import Device
 
 HELP_LINES = [
     ("/call <number, contact or @colleague>", "rings your phone, then dials the number"),
-    ("/sms <number or @colleague> <text>", "sends an SMS (add `at 9:00 tomorrow:` to schedule)"),
+    ("/sms <number, contact or @colleague> <text>", "sends an SMS now"),
+    ("/sms <recipient> at 9:00 tomorrow: <text>", "schedules it (or `in 2h:`, `friday 14:00:`)"),
+    ("/sms list", "your scheduled SMS, each with a Cancel button"),
     ("/fax [number]", "sends a PDF as a fax"),
     ("/lookup <name, company or number>", "searches the sipgate contacts"),
     ("/sipgate status", "shows your sipgate link, phones, SMS extension and fax lines"),
@@ -46,7 +48,7 @@ def _device_line(device: Device) -> str:
     return f"`{escape(device.id)}` {escape(device.alias or device.type)} ({state})"
 
 
-def person_status(status: PersonStatus) -> Message:
+def person_status(status: PersonStatus, *, company_sms: str | None = None) -> Message:
     """The `/sipgate status` card."""
     person = status.person
     if not person.linked:
@@ -64,7 +66,9 @@ def person_status(status: PersonStatus) -> Message:
     sms = (
         f"`{escape(status.sms_extension.id)}` {escape(status.sms_extension.alias)}"
         if status.sms_extension
-        else "none (the company default is used, if set)"
+        else f"none: SMS go out from the company extension `{company_sms}`"
+        if company_sms
+        else "none, and no company extension (SMS_EXTENSION) is set"
     )
     fax = (
         ", ".join(

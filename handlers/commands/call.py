@@ -9,7 +9,7 @@ from bot.blocks import calls as call_blocks
 from bot.errors import UserError
 from bot.services import Services
 from bot.services.calls import CallStarted
-from bot.slack_text import unwrap
+from bot.slack_text import command_text
 from handlers.background import in_background
 
 
@@ -18,7 +18,7 @@ def call_command(
 ) -> None:
     """Validate what can be checked locally, ack, then resolve and call in the background."""
     user_id = command["user_id"]
-    target = unwrap(command.get("text") or "").strip()
+    target = command_text(command.get("text") or "").strip()
     if not target:
         ack(**call_blocks.call_usage())
         return

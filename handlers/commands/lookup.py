@@ -6,7 +6,7 @@ from slack_bolt import Ack, Respond
 
 from bot.blocks import calls as call_blocks
 from bot.services import Services
-from bot.slack_text import unwrap
+from bot.slack_text import command_text
 from handlers.background import in_background
 
 
@@ -14,7 +14,7 @@ def lookup_command(
     ack: Ack, command: dict[str, str], respond: Respond, *, services: Services
 ) -> None:
     """Ack at once; the search (which may first fill the contacts cache) runs after the ack."""
-    query = unwrap(command.get("text") or "").strip()
+    query = command_text(command.get("text") or "").strip()
     if not query:
         ack(**call_blocks.lookup_usage())
         return

@@ -9,7 +9,7 @@ from bot.blocks import live_calls as call_blocks
 from bot.blocks import people as people_blocks
 from bot.errors import UserError
 from bot.services import Services
-from bot.slack_text import channel_mention, unwrap, user_mention
+from bot.slack_text import channel_mention, command_text, user_mention
 from handlers.background import in_background
 
 EXAMPLES = ["help", "status", "device e0", "link @ada ada@example.com", "unlink @ada"]
@@ -20,7 +20,7 @@ def sipgate_command(
 ) -> None:
     """Route the subcommand; everything that asks sipgate runs after the ack."""
     user_id = command["user_id"]
-    words = unwrap(command.get("text") or "").split()
+    words = command_text(command.get("text") or "").split()
     sub = words[0].lower() if words else "help"
     people = services.people
     if sub == "help":
@@ -30,7 +30,9 @@ def sipgate_command(
         in_background(
             services,
             respond,
-            lambda: people_blocks.person_status(people.status(user_id)),
+            lambda: people_blocks.person_status(
+                people.status(user_id), company_sms=services.config.sms_extension
+            ),
             what="/sipgate status",
         )
     elif sub == "device" and len(words) == 2:

@@ -12,7 +12,7 @@ from bot.blocks import sms as sms_blocks
 from bot.errors import UserError
 from bot.services import Services
 from bot.services.sms import SmsChoice
-from bot.slack_text import unwrap
+from bot.slack_text import command_text
 from handlers.background import in_background
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def sms_command(ack: Ack, command: dict[str, str], respond: Respond, *, services: Services) -> None:
     """Open the form, list or cancel at once; send or schedule inline text after the ack."""
     user_id, channel_id = command["user_id"], command.get("channel_id", "")
-    text = unwrap(command.get("text") or "").strip()
+    text = command_text(command.get("text") or "").strip()
     word, _, rest = text.partition(" ")
     if not text:
         ack()  # then views.open at once: the trigger id lives 3 s (slack-bolt.md §2.6)
