@@ -36,7 +36,7 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"sipgate-slack cannot start, the configuration has problems:\n{lines}")
+        super().__init__(f"The sipgate-slack configuration has problems:\n{lines}")
 
 
 @dataclass(frozen=True)

@@ -216,3 +216,39 @@ def test_a_request_missing_a_field_is_answered_400_naming_it(demo: Demo) -> None
     response = requests.post(f"{demo.url}api/phone/ring", json={"from": "0301234567"}, timeout=5)
     assert response.status_code == 400
     assert response.json() == {"ok": False, "error": "missing field 'to'"}
+
+
+def test_buttons_in_a_commands_immediate_answer_work(demo: Demo) -> None:
+    # `/sms list` answers in the ack itself; its Cancel buttons must be clickable in the demo.
+    channel = "C07GENERAL"
+    _post(
+        demo,
+        "command",
+        {"user": ALICE, "channel": channel, "text": "/sms +49 151 12345678 in 2h: Call me back"},
+    )
+    wait_until(lambda: "Scheduled for" in str(_state(demo, ALICE, channel)))
+    _post(demo, "command", {"user": ALICE, "channel": channel, "text": "/sms list"})
+
+    def listing() -> Any:
+        for message in _state(demo, ALICE, channel)["messages"]:
+            for block in message["blocks"]:
+                for element in [*block.get("elements", []), block.get("accessory") or {}]:
+                    if element.get("action_id") == "sms_cancel" and "Your scheduled" in str(
+                        message
+                    ):
+                        return message, element
+        return None
+
+    message, button = wait_until(listing)
+    answer = _post(
+        demo,
+        "action",
+        {
+            "user": ALICE,
+            "channel": channel,
+            "ts": message["ts"],
+            "action": {**button, "type": "button"},
+        },
+    )
+    assert answer["ok"] is True
+    wait_until(lambda: "Cancelled SMS" in str(_state(demo, ALICE, channel)), timeout=10)

@@ -301,6 +301,15 @@ class DemoPage:
         for eph in fake.ephemerals(user):
             if eph["channel"] == channel and eph["ts"] == ts:
                 return {"type": "message", "ts": ts, "text": eph["text"], "is_ephemeral": True}
+        for post in self.posted:  # a command's immediate (ack) answer, e.g. `/sms list`
+            if post.channel == channel and post.ts == ts and post.only_for in (None, user):
+                return {
+                    "type": "message",
+                    "ts": ts,
+                    "text": post.text,
+                    "blocks": post.blocks,
+                    "is_ephemeral": post.only_for is not None,
+                }
         return None
 
     def view_submit(self) -> Response:

@@ -23,9 +23,15 @@ const EMOJI = {
   alarm_clock: "⏰", clock: "🕐", mailbox: "📫", incoming_envelope: "📨", speech: "💬",
   hourglass_done: "⌛", no_bell: "🔕", muted: "🔇", ok: "🆗", heavy_multiplication_x: "✖️",
   sos: "🆘", pushpin: "📌", label: "🏷️", office: "🏢", house: "🏠", mobile_phone_off: "📴",
+  wastebasket: "🗑️",
 };
 
 /* ----- small helpers ----------------------------------------------------------------------- */
+
+function kilobytes(size) {
+  const kb = size / 1024;
+  return kb < 10 ? `${kb.toFixed(1)} KB` : `${Math.round(kb)} KB`;
+}
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -401,7 +407,7 @@ function fileInput(e, common) {
   const list = el("div", {class: "file-list"});
   const input = el("input", {...common, type: "file", accept: (e.filetypes || []).map((t) => "." + t).join(",")});
   const show = () => list.replaceChildren(...(S.modalFiles[key] || []).map((f) =>
-    el("div", {class: "file-chip"}, `📄 ${f.name} (${Math.round(f.size / 1024)} KB)`)));
+    el("div", {class: "file-chip"}, `📄 ${f.name} (${kilobytes(f.size)})`)));
   input.addEventListener("change", async () => {
     const uploaded = [];
     for (const file of input.files) uploaded.push(await upload(file));
@@ -527,7 +533,7 @@ function renderMessage(m) {
     ? renderBlocks(m.blocks, {kind: "message", ts: m.ts})
     : el("div", {class: "msg-text", html: mrkdwn(m.text)});
   const files = (m.files || []).map((f) => el("div", {class: "file-chip"},
-    `📄 ${f.name}`, el("span", {class: "muted"}, ` ${Math.round(f.size / 1024)} KB PDF`)));
+    `📄 ${f.name}`, el("span", {class: "muted"}, ` ${kilobytes(f.size)} PDF`)));
   const tools = m.files && m.files.length ? shortcutMenu(m) : null;
   return el("div", {class: `msg ${m.ephemeral ? "ephemeral" : ""}`, "data-ts": m.ts,
     "data-testid": m.ephemeral ? "ephemeral" : "message"},
