@@ -318,3 +318,14 @@ def test_typed_angle_brackets_are_shown_as_text_not_escaped_twice(slack):
     ack = slack.command("/call", "&lt;script&gt; &amp; co")
     assert "&amp;lt;" not in ack.text and "&amp;amp;" not in ack.text
     assert "&lt;script&gt; &amp; co" in ack.text
+
+
+def test_double_click_on_a_call_button_places_one_call(slack, bot, fake_sipgate, fake_slack):
+    value = json.dumps({"n": "+492115556667", "l": "Klaus"})
+    slack.block_action(f"{ACTION_PICK}_0", value)
+    slack.block_action(f"{ACTION_PICK}_0", value)
+    wait_until(lambda: len(fake_slack.response_posts()) >= 2)
+    bot.wait_idle()
+    fake_sipgate.assert_requested("POST", "/sessions/calls", count=1)
+    replies = " ".join(json.dumps(p.body) for p in fake_slack.response_posts())
+    assert "a moment ago" in replies and "Alice desk phone" in replies

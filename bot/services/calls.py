@@ -6,9 +6,10 @@ Also answers /lookup, whose results carry Call and SMS buttons per number.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import phone
 from bot.errors import UserError
@@ -27,6 +28,7 @@ from bot.storage.settings import get_setting, put_setting
 logger = logging.getLogger(__name__)
 
 ACCOUNT_TYPE_KEY = "sipgate_account_type"
+REPEAT_WINDOW = timedelta(seconds=5)  # the same button call again this soon: a double click
 LOOKUP_LIMIT = 10  # contacts shown per /lookup answer; the total is always reported
 
 
@@ -95,6 +97,8 @@ class CallService:
         self.targets = targets
         self.region = region
         self.clock = clock
+        self._recent: dict[tuple[str, str], datetime] = {}
+        self._recent_lock = threading.Lock()
 
     # -- /call ------------------------------------------------------------------------------
 
@@ -117,7 +121,12 @@ class CallService:
         """Call a number chosen with a button (the guards are applied again)."""
         person = self.people.linked_person(slack_user_id)
         target = self.targets.number(number, "call", label=label)
-        return self._call(person, target)
+        self._refuse_repeat(slack_user_id, target)  # a double click on a Call button
+        try:
+            return self._call(person, target)
+        except UserError:
+            self._forget(slack_user_id, target)  # a failed call may be tried again
+            raise
 
     def _call(self, person: Person, target: Target) -> CallStarted:
         device = self.calling_device(person)
@@ -130,6 +139,23 @@ class CallService:
         self._audit(person, device, target, kind, session.id, "")
         logger.info("Call %s started from %s (%s)", session.id, device.id, kind)
         return CallStarted(target, device, self.shown_number(device), session.id, kind)
+
+    def _refuse_repeat(self, slack_user_id: str, target: Target) -> None:
+        """Refuse the same call by the same person within REPEAT_WINDOW (double clicks)."""
+        now = self.clock()
+        with self._recent_lock:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < REPEAT_WINDOW}
+            key = (slack_user_id, target.e164)
+            if key in self._recent:
+                raise UserError(
+                    f"You started a call to {target.display} a moment ago; it is placed once. "
+                    "Hang up and try again in a few seconds if you really want a second call."
+                )
+            self._recent[key] = now
+
+    def _forget(self, slack_user_id: str, target: Target) -> None:
+        with self._recent_lock:
+            self._recent.pop((slack_user_id, target.e164), None)
 
     def calling_device(self, person: Person) -> Device:
         """The person's chosen device, else their sipgate default device; it must be online."""
