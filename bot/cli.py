@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--server",
         choices=("gunicorn", "granian"),
-        help="WSGI server (default: the one the README's Benchmark section chose)",
+        help="WSGI server (default: granian, measured faster; see the README's Benchmark)",
     )
     serve.set_defaults(run=_serve)
 

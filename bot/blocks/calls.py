@@ -128,7 +128,9 @@ def lookup_results(lookup: Lookup) -> Message:
     head = (
         f"{lookup.total} contacts match “{query}”; here are the best {shown}."
         if lookup.total > shown
-        else f"{lookup.total} contact{'s' if lookup.total != 1 else ''} match “{query}”."
+        else f"1 contact matches “{query}”."
+        if lookup.total == 1
+        else f"{lookup.total} contacts match “{query}”."
     )
     blocks: list[Block] = [section(f":mag: {head}")]
     for contact in lookup.contacts:
