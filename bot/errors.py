@@ -7,3 +7,11 @@ class UserError(Exception):
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+
+
+class FormErrors(UserError):
+    """A modal's fields have problems; `errors` maps a field name to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors

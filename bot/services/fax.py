@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import common
 from bot.blocks.fax import fax_status
-from bot.errors import UserError
+from bot.errors import FormErrors, UserError
 from bot.scheduler import Scheduler
 from bot.services.fax_files import FaxRefused, SlackFiles, count_pages, file_problem
 from bot.services.people import PeopleService
@@ -38,12 +38,8 @@ __all__ = ["FaxOrder", "FaxRefused", "FaxService", "InvalidForm", "count_pages"]
 logger = logging.getLogger(__name__)
 
 
-class InvalidForm(UserError):
-    """The modal's fields have problems; `errors` maps "number"/"file" to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
+class InvalidForm(FormErrors):
+    """The fax modal's fields have problems; `errors` maps "number"/"file" to a message."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from bot import sms_text, times
 from bot.blocks import common
 from bot.blocks import sms as sms_blocks
-from bot.errors import UserError
+from bot.errors import FormErrors, UserError
 from bot.scheduler import Scheduler
 from bot.services.people import PeopleService
 from bot.services.targets import Choices, Target, TargetResolver
@@ -54,12 +54,8 @@ class SmsRefused(UserError):
     """The SMS cannot be sent as asked (no sender, limit reached, duplicate, …)."""
 
 
-class InvalidSmsForm(UserError):
-    """The modal's fields have problems; `errors` maps recipient/message/when to a message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
+class InvalidSmsForm(FormErrors):
+    """The SMS modal's fields have problems; `errors` maps recipient/message/when to a message."""
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,26 @@ def fax_command(ack: Ack, command: dict[str, str], respond: Respond, *, services
     """Ack, open the modal with the number prefilled (trigger ids live 3 s), then check lines."""
     ack()
     user_id, channel_id = command["user_id"], command.get("channel_id", "")
-    lines = services.fax.cached_lines(user_id)
-    view = fax_blocks.fax_modal(
-        channel_id=channel_id, number=command.get("text") or "", faxlines=lines
+    number = command.get("text") or ""
+    open_fax_modal(
+        services,
+        respond,
+        command["trigger_id"],
+        user_id,
+        lambda lines: fax_blocks.fax_modal(channel_id=channel_id, number=number, faxlines=lines),
     )
-    opened = open_modal(services, command["trigger_id"], view, respond)
+
+
+def open_fax_modal(
+    services: Services,
+    respond: Respond,
+    trigger_id: str,
+    user_id: str,
+    build: Callable[[list[Faxline]], dict[str, Any]],
+) -> None:
+    """Open the modal built from the cached fax lines now; re-check the lines afterwards."""
+    lines = services.fax.cached_lines(user_id)
+    opened = open_modal(services, trigger_id, build(lines), respond)
     if opened is not None:
         services.scheduler.run_soon(
             check_lines,
@@ -35,9 +50,7 @@ def fax_command(ack: Ack, command: dict[str, str], respond: Respond, *, services
             opened,
             user_id=user_id,
             had_select=len(lines) > 1,
-            rebuild=lambda found: fax_blocks.fax_modal(
-                channel_id=channel_id, number=command.get("text") or "", faxlines=found
-            ),
+            rebuild=build,
         )
 
 

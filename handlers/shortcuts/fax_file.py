@@ -9,7 +9,7 @@ from slack_bolt import Ack, Respond
 from bot import blocks
 from bot.blocks import fax as fax_blocks
 from bot.services import Services
-from handlers.commands.fax import check_lines, open_modal
+from handlers.commands.fax import open_fax_modal
 
 
 def fax_file_shortcut(
@@ -27,18 +27,10 @@ def fax_file_shortcut(
     chosen = fax_blocks.ChosenFile(str(first["id"]), str(first.get("name") or "document.pdf"), note)
     user_id = shortcut["user"]["id"]
     channel_id = (shortcut.get("channel") or {}).get("id", "")
-    lines = services.fax.cached_lines(user_id)
-    view = fax_blocks.fax_modal(channel_id=channel_id, faxlines=lines, chosen=chosen)
-    opened = open_modal(services, shortcut["trigger_id"], view, respond)
-    if opened is not None:
-        services.scheduler.run_soon(
-            check_lines,
-            services,
-            respond,
-            opened,
-            user_id=user_id,
-            had_select=len(lines) > 1,
-            rebuild=lambda found: fax_blocks.fax_modal(
-                channel_id=channel_id, faxlines=found, chosen=chosen
-            ),
-        )
+    open_fax_modal(
+        services,
+        respond,
+        shortcut["trigger_id"],
+        user_id,
+        lambda lines: fax_blocks.fax_modal(channel_id=channel_id, faxlines=lines, chosen=chosen),
+    )
