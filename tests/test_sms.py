@@ -504,3 +504,14 @@ def test_sms_messages_are_valid_block_kit_escape_everything_and_stay_under_50_bl
     for message in messages:
         assert block_problems(message["blocks"]) == []
         assert "<!channel>" not in json.dumps(message) and "<http" not in json.dumps(message)
+
+
+def test_typed_landline_or_premium_number_is_refused_in_the_ack(slack, bot, fake_sipgate):
+    for text, expected in (
+        ("030 1234567 hello", "cannot receive SMS"),
+        ("0900 1234567 hello", "premium-rate"),
+    ):
+        ack = slack.command("/sms", text)
+        assert expected in ack.text and "Sending" not in ack.text
+    bot.wait_idle()
+    assert fake_sipgate.sent_sms == []

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, sms_text
+from bot import blocks, phone, sms_text
 from bot.blocks import sms as sms_blocks
 from bot.errors import UserError
 from bot.services import Services
@@ -36,6 +36,12 @@ def sms_command(ack: Ack, command: dict[str, str], respond: Respond, *, services
         ack(**sms_blocks.sms_usage("Add a message after the recipient:"))
     else:
         shown = inline.splits[0][0] if len(inline.splits) == 1 else ""
+        if shown and phone.looks_like_number(shown):
+            try:  # a typed number is checked before the ack: it needs no network
+                services.targets.number(shown, "sms")
+            except UserError as exc:
+                ack(**blocks.error(exc.user_message))
+                return
         ack(**sms_blocks.sms_pending(shown, inline.when))
 
         def work() -> blocks.Message:
