@@ -169,10 +169,10 @@ def test_admin_routes_a_number_to_a_channel_and_lists_and_removes_routes(
     slack, sipgate_push, fake_slack, bot
 ):
     ack = slack.command("/sipgate", "route +49 211 12345600 <#C07SALES01|vertrieb>")
-    assert "+4921112345600" in ack.text and "C07SALES01" in ack.text
+    assert "+49 211 12345600" in ack.text and "C07SALES01" in ack.text
     sipgate_push.new_call("R1", to_number="4921112345600")
     only_message(fake_slack, SALES, contains="Incoming call")
-    assert "+4921112345600" in slack.command("/sipgate", "routes").text
+    assert "+49 211 12345600" in slack.command("/sipgate", "routes").text
     assert "no longer" in slack.command("/sipgate", "unroute +49 211 12345600").text
     sipgate_push.new_call("R2", to_number="4921112345600")
     only_message(fake_slack, CALLS, contains="Incoming call")

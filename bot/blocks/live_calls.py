@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import phone
 from bot.blocks import ids
 from bot.blocks.common import (
     Block,
@@ -211,23 +212,31 @@ def _fallback(view: CallView) -> str:
 # -- routing replies ----------------------------------------------------------------------------
 
 
+def _route_target(target: str) -> str:
+    """A route's key as people write it: numbers in international form, ids as code."""
+    if target.startswith("+"):
+        return escape(phone.international(target))
+    return f"`{escape(target)}`"
+
+
 def route_saved(target: str, channel: str, outgoing: bool) -> Message:
     """The ack after `/sipgate route`."""
     extra = " (incoming and outgoing calls)" if outgoing else " (incoming calls)"
-    return info(f":white_check_mark: Calls for `{escape(target)}` now go to <#{channel}>{extra}.")
+    shown = _route_target(target)
+    return info(f":white_check_mark: Calls for {shown} now go to <#{channel}>{extra}.")
 
 
 def route_removed(target: str, removed: bool) -> Message:
     """The ack after `/sipgate unroute`."""
     if removed:
-        return info(f"Calls for `{escape(target)}` no longer have their own channel.")
-    return info(f"There was no route for `{escape(target)}`; `/sipgate routes` lists them.")
+        return info(f"Calls for {_route_target(target)} no longer have their own channel.")
+    return info(f"There was no route for {_route_target(target)}; `/sipgate routes` lists them.")
 
 
 def routes_list(rows: Sequence[tuple[str, str, bool]], fallback: str | None) -> Message:
     """The reply to `/sipgate routes`: (target, channel, outgoing) rows plus the default."""
     lines = [
-        f"• `{escape(target)}` → <#{channel}>" + (" (also outgoing)" if outgoing else "")
+        f"• {_route_target(target)} → <#{channel}>" + (" (also outgoing)" if outgoing else "")
         for target, channel, outgoing in rows[:40]
     ]
     default = f"<#{fallback}>" if fallback else "nowhere (CALLS_CHANNEL is not set)"
