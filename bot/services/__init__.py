@@ -120,6 +120,15 @@ def build_services(
         max_days=config.sms_max_days_ahead,
     )
     scheduler.add_sweep("sms", sms.resume)
+    calls = CallService(
+        storage=storage,
+        sipgate=sipgate,
+        people=people,
+        contacts=contacts,
+        targets=targets,
+        region=config.default_region,
+        clock=clock,
+    )
     return Services(
         sms=sms,
         outbox=outbox,
@@ -136,13 +145,5 @@ def build_services(
         contacts=contacts,
         guards=guards,
         targets=targets,
-        calls=CallService(
-            storage=storage,
-            sipgate=sipgate,
-            people=people,
-            contacts=contacts,
-            targets=targets,
-            region=config.default_region,
-            clock=clock,
-        ),
+        calls=calls,
     )

@@ -25,7 +25,7 @@ from bot.errors import FormErrors, UserError
 from bot.scheduler import Scheduler
 from bot.services.fax_files import FaxRefused, SlackFiles, count_pages, file_problem
 from bot.services.people import PeopleService
-from bot.services.targets import Choices, Target, TargetResolver
+from bot.services.targets import Target, TargetResolver
 from bot.sipgate import SipgateClient, SipgateError
 from bot.sipgate.errors import NotFound, PermissionDenied
 from bot.sipgate.models import Faxline
@@ -139,15 +139,9 @@ class FaxService:
         errors: dict[str, str] = {}
         target: Target | None = None
         try:
-            found = self.targets.resolve(number, "fax")
+            target = self.targets.resolve_one(number, "fax")
         except UserError as exc:
             errors["number"] = exc.user_message
-        else:
-            if isinstance(found, Choices):
-                names = "; ".join(o.described for o in found.options[:3])
-                errors["number"] = f"Several fax numbers match ({names}). Type the number."
-            else:
-                target = found
         if chosen is not None:
             file_id, file_name, file_url = chosen[0], chosen[1], ""
         else:

@@ -156,15 +156,9 @@ class SmsService:
             errors["message"] = problem
         target: Target | None = None
         try:
-            found = self.targets.resolve(recipient, "sms")
+            target = self.targets.resolve_one(recipient, "sms")
         except UserError as exc:
             errors["recipient"] = exc.user_message
-        else:
-            if isinstance(found, Choices):
-                names = "; ".join(o.described for o in found.options[:3])
-                errors["recipient"] = f"Several numbers match ({names}). Type the number."
-            else:
-                target = found
         when = None
         if send_at is not None:
             when = datetime.fromtimestamp(send_at, UTC)

@@ -79,6 +79,15 @@ class TargetResolver:
             return self.number(raw, purpose)
         return self._contact(raw, purpose)
 
+    def resolve_one(self, text: str, purpose: str = "call") -> Target:
+        """Like `resolve`, for a form field: several matches are an error naming a few."""
+        found = self.resolve(text, purpose)
+        if isinstance(found, Choices):
+            names = "; ".join(o.described for o in found.options[:3])
+            what = "fax numbers" if purpose == "fax" else "numbers"
+            raise NoMatch(f"Several {what} match ({names}). Type the number.")
+        return found
+
     def number(self, text: str, purpose: str = "call", label: str = "") -> Target:
         """A typed or stored number, validated and checked against the guards."""
         parsed = phone.parse_number(text, self.region)

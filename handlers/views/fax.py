@@ -10,6 +10,7 @@ from slack_bolt import Ack
 from bot.blocks import fax as fax_blocks
 from bot.services import Services
 from bot.services.fax import InvalidForm
+from handlers.views.state import view_value
 
 _ERROR_BLOCKS = {"number": fax_blocks.NUMBER_BLOCK, "file": fax_blocks.FILE_BLOCK}
 
@@ -20,9 +21,9 @@ def fax_submission(
     """Show field errors in the modal (`response_action: errors`), or close it and send."""
     meta = json.loads(view.get("private_metadata") or "{}")
     values = view.get("state", {}).get("values", {})
-    number = _value(values, fax_blocks.NUMBER_BLOCK, fax_blocks.NUMBER_ACTION).get("value")
-    upload = _value(values, fax_blocks.FILE_BLOCK, fax_blocks.FILE_ACTION)
-    line = _value(values, fax_blocks.LINE_BLOCK, fax_blocks.LINE_ACTION).get("selected_option")
+    number = view_value(values, fax_blocks.NUMBER_BLOCK, fax_blocks.NUMBER_ACTION).get("value")
+    upload = view_value(values, fax_blocks.FILE_BLOCK, fax_blocks.FILE_ACTION)
+    line = view_value(values, fax_blocks.LINE_BLOCK, fax_blocks.LINE_ACTION).get("selected_option")
     chosen = (
         (meta["file_id"], meta.get("file_name") or "document.pdf") if meta.get("file_id") else None
     )
@@ -41,8 +42,3 @@ def fax_submission(
         return
     ack()
     services.scheduler.run_soon(services.fax.submit, order)
-
-
-def _value(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    found = values.get(block_id, {}).get(action_id)
-    return found if isinstance(found, dict) else {}

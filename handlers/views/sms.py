@@ -11,6 +11,7 @@ from bot.blocks import sms as sms_blocks
 from bot.blocks.common import truncate
 from bot.services import Services
 from bot.services.sms import InvalidSmsForm
+from handlers.views.state import view_value
 
 _ERROR_BLOCKS = {
     "recipient": sms_blocks.RECIPIENT_BLOCK,
@@ -25,9 +26,9 @@ def sms_submission(
     """Show field errors (`response_action: errors`), or close the form and send or schedule."""
     meta = json.loads(view.get("private_metadata") or "{}")
     values = view.get("state", {}).get("values", {})
-    recipient = _value(values, sms_blocks.RECIPIENT_BLOCK, sms_blocks.RECIPIENT_ACTION)
-    text = _value(values, sms_blocks.MESSAGE_BLOCK, sms_blocks.MESSAGE_ACTION)
-    when = _value(values, sms_blocks.WHEN_BLOCK, sms_blocks.WHEN_ACTION)
+    recipient = view_value(values, sms_blocks.RECIPIENT_BLOCK, sms_blocks.RECIPIENT_ACTION)
+    text = view_value(values, sms_blocks.MESSAGE_BLOCK, sms_blocks.MESSAGE_ACTION)
+    when = view_value(values, sms_blocks.WHEN_BLOCK, sms_blocks.WHEN_ACTION)
     try:
         draft = services.sms.check_form(
             body["user"]["id"],
@@ -43,8 +44,3 @@ def sms_submission(
         return
     ack()
     services.scheduler.run_soon(services.sms.submit_and_tell, draft)
-
-
-def _value(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    found = values.get(block_id, {}).get(action_id)
-    return found if isinstance(found, dict) else {}
