@@ -1,8 +1,10 @@
 """The durable Slack outbox: call-message posts and updates, sent in order per call.
 
 Rows are written in the same transaction as the call state they show, so a crash or a Slack
-outage never loses one. A flush claims all due rows of one call at a time (status 'sending')
-before talking to Slack, which makes a second flusher skip them (exactly once), then:
+outage never loses one. The `outbox` worker hands every call with due rows to a delivery job;
+deliveries of different calls run in parallel (a slow Slack does not hold up other calls), and a
+delivery claims all due rows of its call at once (status 'sending', with the claiming process)
+before talking to Slack, which makes any other delivery skip them. Then it:
 
 - sends the *latest* payload only: a post with updates queued behind it is posted once in its
   final state; consecutive updates collapse into one chat.update (Tier 3, slack-bolt.md §4.2);
@@ -10,12 +12,20 @@ before talking to Slack, which makes a second flusher skip them (exactly once), 
 - on 429 waits Retry-After (slack-bolt.md §7.1), on 5xx, timeouts and connection errors backs
   off exponentially, and on permanent errors (channel_not_found, invalid_blocks, …) logs and
   marks the rows failed.
+
+Exactly once for posts: Slack has no idempotency key, and a post that timed out, got a 5xx or
+was cut short by a crash may have been stored all the same. Every post carries message metadata
+naming the call, and such an *uncertain* post first looks for that metadata in the channel's
+recent history (`conversations.history`, channels:history): if the message is there, its ts is
+adopted and the latest state goes out as an update instead of a second post. Claims of a process
+that died are released as soon as the owner's sweep sees the process gone (not after the lease).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import os
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,8 +50,13 @@ TRANSIENT_ERRORS = frozenset(
         "request_timeout",
     }
 )
-# A row still 'sending' after this long belongs to a flusher that died mid-request.
+# A row still 'sending' after this long belongs to a delivery that hung or died mid-request.
 CLAIM_LEASE = timedelta(minutes=2)
+# The metadata every call message carries, so an uncertain post can be found again.
+METADATA_TYPE = "sipgate_call"
+# How far back (before the first attempt) and how deep to look for an uncertain post.
+HISTORY_SLACK = timedelta(minutes=1)
+HISTORY_PAGES = 5
 
 
 class Outbox:
@@ -58,14 +73,18 @@ class Outbox:
         retry_max: float = 300.0,
     ) -> None:
         self.storage = storage
-        self.slack = slack
+        # Our own client without slack-sdk's retry handlers: a connection reset after a post
+        # was sent is retried by the outbox, which checks for the message first; the SDK would
+        # post it again blind.
+        self.slack = WebClient(token=slack.token, base_url=slack.base_url, timeout=slack.timeout)
         self.scheduler = scheduler
         self.clock = clock
         # Seconds for the first retry after a 5xx/timeout, doubling up to retry_max.
         self.retry_base = retry_base
         self.retry_max = retry_max
-        self._running = threading.Lock()
-        self._wanted = threading.Event()
+        # Names this process on its claims: "pid:random", so a restart with the same pid differs.
+        self.instance = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.kick = scheduler.add_worker("outbox", self.flush)
 
     # -- queueing -------------------------------------------------------------------------------
 
@@ -73,39 +92,33 @@ class Outbox:
         """Queue a post or update; joins the caller's transaction (call `kick` after commit)."""
         db.enqueue(self.storage, call_id, kind, channel, payload, utc_now_iso(self.clock()))
 
-    def kick(self) -> None:
-        """Flush soon on a worker thread; `flush` itself coalesces concurrent requests."""
-        # No job_id: APScheduler skips a same-id job while one runs (max_instances=1), and a
-        # skipped run_soon job is never counted done by Scheduler.wait_idle.
-        self.scheduler.run_soon(self.flush)
-
     def sweep(self) -> None:
-        """Safety net run by the scheduler: requeue abandoned claims, then flush."""
-        before = utc_now_iso(self.clock() - CLAIM_LEASE)
-        released = db.release_stale_claims(self.storage, before)
-        if released:
-            logger.warning("Outbox: %d rows were left mid-send; retrying them", released)
-        self.flush()
+        """Safety net run by the owner: requeue the claims of dead or stuck deliveries, flush."""
+        stuck_before = utc_now_iso(self.clock() - CLAIM_LEASE)
+        for claimer, since in db.claimers(self.storage):
+            dead = claimer != self.instance and not _alive(claimer)
+            released = db.release_claims(self.storage, claimer, None if dead else stuck_before)
+            if released:
+                why = "its process is gone" if dead else f"claimed since {since}"
+                logger.warning("Outbox: %d rows were left mid-send (%s); retrying", released, why)
+        self.kick()
 
     # -- delivering -----------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Deliver every due row; one flusher at a time, re-running if asked meanwhile."""
-        self._wanted.set()
-        while self._wanted.is_set():
-            if not self._running.acquire(blocking=False):
-                return  # the running flusher sees _wanted and goes round again
-            try:
-                while self._wanted.is_set():
-                    self._wanted.clear()
-                    for call_id in db.calls_due(self.storage, utc_now_iso(self.clock())):
-                        self._flush_call(call_id)
-                    self._schedule_retry()
-            finally:
-                self._running.release()
+        """Hand every call with due rows to a delivery job (the `outbox` worker; one at a time)."""
+        for call_id in db.calls_due(self.storage, utc_now_iso(self.clock())):
+            self.scheduler.run_soon(self._deliver, call_id, job_id=f"outbox:{call_id}")
+        self._schedule_retry()
+
+    def _deliver(self, call_id: str) -> None:
+        try:
+            self._flush_call(call_id)
+        finally:
+            self.kick()  # this call may have more rows by now, and retries need planning
 
     def _flush_call(self, call_id: str) -> None:
-        batch = db.claim_batch(self.storage, call_id, utc_now_iso(self.clock()))
+        batch = db.claim_batch(self.storage, call_id, utc_now_iso(self.clock()), self.instance)
         if not batch:
             return
         call = calls_db.call(self.storage, call_id)
@@ -121,26 +134,69 @@ class Outbox:
             logger.warning("Outbox: dropped updates for call %s (its post failed)", call_id)
             return
         try:
-            new_ts = self._send(channel, ts, payload)
+            if ts is None and sent.uncertain:
+                ts = self._find_post(channel, call_id, sent.created_at)
+            new_ts = self._send(channel, ts, call_id, payload)
         except (SlackClientError, OSError) as exc:
-            self._failed(batch, exc)
+            self._failed(batch, exc, posting=ts is None)
             return
         with self.storage.atomic():
-            if ts is None:
+            if call is None or call.ts != new_ts:
                 calls_db.set_message(self.storage, call_id, channel, new_ts)
             db.finish(self.storage, sent.id, [i for i in ids if i != sent.id])
 
-    def _send(self, channel: str, ts: str | None, payload: dict[str, Any]) -> str:
+    def _send(self, channel: str, ts: str | None, call_id: str, payload: dict[str, Any]) -> str:
         text, blocks = payload["text"], payload["blocks"]
         if ts is None:
             response = self.slack.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"call_id": call_id}},
             )
             return str(response["ts"])
         self.slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         return ts
 
-    def _failed(self, batch: list[db.OutboxRow], exc: Exception) -> None:
+    def _find_post(self, channel: str, call_id: str, queued_at: str) -> str | None:
+        """The ts of this call's message if an earlier, uncertain attempt did post it."""
+        oldest = (datetime.fromisoformat(queued_at) - HISTORY_SLACK).timestamp()
+        cursor = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = self.slack.conversations_history(
+                    channel=channel,
+                    oldest=f"{oldest:.6f}",
+                    limit=200,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                )
+            except SlackApiError as exc:
+                if _classify(exc)[1] is not None:
+                    raise  # transient: retry the whole delivery later
+                # e.g. not_in_channel, missing_scope: posting again is the lesser evil
+                logger.warning(
+                    "Outbox: cannot read %s to avoid a duplicate post for call %s (%s)",
+                    channel,
+                    call_id,
+                    exc.response.get("error"),
+                )
+                return None
+            for message in page.get("messages") or []:
+                meta = message.get("metadata") or {}
+                if meta.get("event_type") == METADATA_TYPE and (
+                    (meta.get("event_payload") or {}).get("call_id") == call_id
+                ):
+                    logger.info("Outbox: call %s was already posted; updating it", call_id)
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        return None
+
+    def _failed(self, batch: list[db.OutboxRow], exc: Exception, *, posting: bool) -> None:
         ids = [row.id for row in batch]
         error, retry_after = _classify(exc)
         if retry_after is None:
@@ -159,20 +215,41 @@ class Outbox:
             attempts,
             delay,
         )
-        db.retry_later(self.storage, ids, attempts, utc_now_iso(when), error)
+        # A 429 was surely not stored; a timeout or a 5xx after sending may have been.
+        uncertain = posting and not _rate_limited(exc)
+        db.retry_later(self.storage, ids, attempts, utc_now_iso(when), error, uncertain=uncertain)
 
     def _schedule_retry(self) -> None:
         due = db.next_due(self.storage)
         if due is None:
             return
         wait = (datetime.fromisoformat(due) - self.clock()).total_seconds()
-        if wait <= 0:
-            self._wanted.set()  # became due during this pass: go round again
-        else:
-            when = datetime.now(UTC) + timedelta(seconds=wait)
-            # One job per due time: a fixed id would be skipped by APScheduler while an
-            # earlier retry job with that id is still running (max_instances=1).
-            self.scheduler.run_at(when, self.flush, job_id=f"outbox:retry:{due}")
+        # Due already: its delivery is queued and kicks when done; look again soon regardless.
+        when = datetime.now(UTC) + timedelta(seconds=wait if wait > 0 else 0.5)
+        # One job per due time: a fixed id would be skipped by APScheduler while an earlier
+        # retry job with that id is still running (max_instances=1).
+        self.scheduler.run_at(when, self.kick, job_id=f"outbox:retry:{due}")
+
+
+def _alive(claimer: str) -> bool:
+    """Whether the process named in a claim ("pid:instance") still runs on this machine."""
+    pid_text = claimer.partition(":")[0]
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False  # our pid, another instance: an earlier life of this process slot
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _rate_limited(exc: Exception) -> bool:
+    return isinstance(exc, SlackApiError) and exc.response.status_code == 429
 
 
 def _classify(exc: Exception) -> tuple[str, float | None]:

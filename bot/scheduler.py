@@ -32,6 +32,61 @@ logger = logging.getLogger(__name__)
 Sweep = Callable[[], None]
 
 
+class _Worker:
+    """One named background loop: `kick` asks for a run; kicks while it is queued coalesce.
+
+    Cheaper than an APScheduler job (a lock and an Event, no job store), so it is what the
+    webhook's hot path uses to wake the inbox and the outbox.
+    """
+
+    def __init__(self, scheduler: Scheduler, name: str, fn: Callable[[], None]) -> None:
+        self.scheduler = scheduler
+        self.name = name
+        self.fn = fn
+        self.queued = False
+        self.stopping = False
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def kick(self) -> None:
+        cond = self.scheduler._cond
+        with cond:
+            if self.queued or self.stopping:
+                return
+            self.queued = True
+            self.scheduler._busy += 1
+        self.wake.set()
+
+    def start(self) -> None:
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, name=f"worker:{self.name}", daemon=True)
+        self.thread.start()
+
+    def stop(self, wait: bool) -> None:
+        with self.scheduler._cond:
+            self.stopping = True
+        self.wake.set()
+        if wait and self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while True:
+            self.wake.wait()
+            self.wake.clear()
+            with self.scheduler._cond:
+                run, self.queued = self.queued, False
+                stop = self.stopping
+            if run:
+                try:
+                    self.fn()
+                except Exception:
+                    logger.exception("Background worker %s failed", self.name)
+                finally:
+                    self.scheduler._done()
+            if stop:
+                return
+
+
 class _BackgroundScheduler(BackgroundScheduler):  # type: ignore[misc]
     """BackgroundScheduler that survives shutdown() racing a round of due jobs.
 
@@ -51,7 +106,7 @@ class Scheduler:
     """Background jobs for the bot: `run_soon`, `run_at`, periodic sweeps, and `wait_idle`."""
 
     def __init__(
-        self, *, lock_path: str | None, max_workers: int = 8, sweep_interval: float = 15.0
+        self, *, lock_path: str | None, max_workers: int = 16, sweep_interval: float = 15.0
     ) -> None:
         self.lock_path = lock_path
         self.sweep_interval = sweep_interval
@@ -67,6 +122,7 @@ class Scheduler:
         )
         self._aps.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self._sweeps: list[tuple[str, Sweep]] = []
+        self._workers: list[_Worker] = []
         self._lock_file: IO[str] | None = None
         self._busy = 0
         self._queued: set[str] = set()
@@ -81,12 +137,25 @@ class Scheduler:
         every `sweep_interval` seconds."""
         self._sweeps.append((name, sweep))
 
+    def add_worker(self, name: str, fn: Callable[[], None]) -> Callable[[], None]:
+        """Register a background loop running `fn` on request; return its `kick` function.
+
+        Every process runs its own workers (unlike sweeps); kicks before `start` run after it.
+        """
+        worker = _Worker(self, name, fn)
+        self._workers.append(worker)
+        if self.started:
+            worker.start()
+        return worker.kick
+
     def start(self) -> bool:
         """Start the scheduler; return True when this process became the owner."""
         if self.started:
             return self.owner
         self.owner = self._acquire_lock()
         self._aps.start()
+        for worker in self._workers:
+            worker.start()
         self.started = True
         if self.owner:
             for name, sweep in self._sweeps:
@@ -110,6 +179,8 @@ class Scheduler:
         """Stop taking jobs; with `wait`, let running jobs finish first (graceful shutdown)."""
         if self.started:
             self._aps.shutdown(wait=wait)
+            for worker in self._workers:
+                worker.stop(wait)
             self.started = False
         if self._lock_file is not None:
             self._lock_file.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from bot.simulator.sipgate_push import SipgatePusher
 from bot.storage import outbox as outbox_db
+from bot.storage import utc_now_iso
 from tests.conftest import stop_bot, wait_until
 from tests.test_call_notifications import CALLS, only_message, posts, text_of
 
@@ -110,3 +112,93 @@ def test_queued_notifications_survive_a_restart(make_bot, key_pair, fake_slack):
     second.wait_idle()
     assert "Answered by" in text_of(message)
     assert len([c for c in posts(fake_slack) if c.status == 200]) == 1
+
+
+def test_a_post_slack_stored_before_the_bot_timed_out_is_updated_not_posted_again(
+    sipgate_push, fake_slack, bot
+):
+    fast_retries(bot)
+    bot.services.outbox.slack.timeout = 0.3
+    fake_slack.delay("chat.postMessage", 1.0)  # Slack stores the message, then answers late
+    sipgate_push.new_call("U1")
+    wait_until(lambda: fake_slack.messages(CALLS))
+    fake_slack.clear_failures()
+    sipgate_push.answer("U1")
+    message = only_message(fake_slack, contains="Answered")
+    bot.wait_idle()
+    assert len(fake_slack.messages(CALLS)) == 1
+    assert len(posts(fake_slack)) == 1  # the retry found the first post and updated it
+    history = fake_slack.calls("conversations.history")
+    assert history and history[0].args["channel"] == CALLS
+    assert bot.services.storage.query("select ts from calls where call_id = 'U1'")[0]["ts"] == (
+        message.ts
+    )
+
+
+def test_a_post_that_got_a_5xx_and_was_not_stored_is_posted_after_checking(
+    sipgate_push, fake_slack, bot
+):
+    fast_retries(bot)
+    fake_slack.fail("chat.postMessage", status=503, times=1)
+    sipgate_push.new_call("U2")
+    only_message(fake_slack, contains="Ringing")
+    bot.wait_idle()
+    assert [c.status for c in posts(fake_slack)] == [503, 200]
+    assert len(fake_slack.calls("conversations.history")) == 1
+
+
+def test_a_rate_limited_post_is_retried_without_reading_history(sipgate_push, fake_slack, bot):
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1, times=1)
+    sipgate_push.new_call("U3")
+    only_message(fake_slack, contains="Ringing")
+    assert not fake_slack.calls("conversations.history")
+
+
+def test_every_call_message_carries_its_call_id_as_metadata(sipgate_push, fake_slack, bot):
+    sipgate_push.new_call("U4")
+    only_message(fake_slack, contains="Ringing")
+    (post,) = posts(fake_slack)
+    metadata = post.args["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata == {"event_type": "sipgate_call", "event_payload": {"call_id": "U4"}}
+
+
+def test_rows_claimed_by_a_process_that_died_are_delivered_at_the_next_sweep(
+    sipgate_push, fake_slack, bot
+):
+    fake_slack.fail("chat.postMessage", status=503)
+    sipgate_push.new_call("U5")
+    sipgate_push.new_call("U6")
+    wait_until(lambda: len(posts(fake_slack)) >= 2)
+    fake_slack.clear_failures()
+    storage = bot.services.storage
+    # A dead process had claimed both calls' rows just now (far inside the 2-minute lease),
+    # and its post of U5 reached Slack before it died.
+    storage.execute(
+        "update outbox set status = 'sending', claimed_by = '999999999:dead', "
+        "claimed_at = ?, next_attempt_at = ?",
+        [utc_now_iso(), utc_now_iso()],
+    )
+    bot.services.outbox.slack.chat_postMessage(
+        channel=CALLS,
+        text="Incoming call",
+        metadata={"event_type": "sipgate_call", "event_payload": {"call_id": "U5"}},
+    )
+    bot.services.outbox.sweep()
+    wait_until(lambda: len(fake_slack.messages(CALLS)) == 2)
+    bot.wait_idle()
+    texts = [text_of(m) for m in fake_slack.messages(CALLS)]
+    assert len(texts) == 2 and all("Ringing" in t for t in texts)  # U5 updated, U6 posted
+    for call_id in ("U5", "U6"):
+        statuses = {r.status for r in outbox_db.rows_for_call(storage, call_id)}
+        assert statuses <= {"sent", "coalesced"}
+
+
+def test_a_slow_slack_holds_up_no_other_call(sipgate_push, fake_slack, bot):
+    fake_slack.delay("chat.postMessage", 0.3)
+    started = time.monotonic()
+    for n in range(16):
+        sipgate_push.new_call(f"P{n}")
+    wait_until(lambda: len(fake_slack.messages(CALLS)) == 16, timeout=10)
+    # One at a time would take 16 x 0.3 s = 4.8 s; calls are delivered side by side.
+    assert time.monotonic() - started < 2.5

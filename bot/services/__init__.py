@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.config import Config
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
+from bot.services.call_inbox import CallInbox
 from bot.services.calls import CallService
 from bot.services.contacts import ContactsService
 from bot.services.fax import FaxService
@@ -41,6 +42,7 @@ class Services:
     outbox: Outbox
     routes: RoutesService
     live_calls: LiveCallsService
+    call_inbox: CallInbox
     fax: FaxService
     calls: CallService
     sms: SmsService
@@ -105,6 +107,8 @@ def build_services(
         clock=clock,
         region=config.default_region,
     )
+    call_inbox = CallInbox(storage=storage, live_calls=live_calls, scheduler=scheduler, clock=clock)
+    scheduler.add_sweep("inbox", call_inbox.apply)
     scheduler.add_sweep("outbox", outbox.sweep)
     scheduler.add_sweep("stale_calls", live_calls.close_stale)
     sms = SmsService(
@@ -134,6 +138,7 @@ def build_services(
         outbox=outbox,
         routes=routes,
         live_calls=live_calls,
+        call_inbox=call_inbox,
         fax=fax,
         config=config,
         storage=storage,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import phone
@@ -35,6 +35,16 @@ OPEN = ("ringing", "answered", "voicemail")
 MISSED_CAUSES = frozenset({"cancel", "noAnswer", "busy"})
 REGION_TZ = {"DE": "Europe/Berlin", "AT": "Europe/Vienna", "CH": "Europe/Zurich"}
 VERBS = ("hold", "resume", "mute", "unmute", "hangup")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A call's new state and the message showing it, ready to store in one transaction."""
+
+    before: CallRow | None
+    row: CallRow
+    kind: str  # post | update
+    payload: dict[str, object] | None  # None when the call has no channel
 
 
 class CallControlRefused(UserError):
@@ -121,25 +131,10 @@ class LiveCallsService:
         self._locks_guard = threading.Lock()
         self._refreshing = threading.Lock()
 
-    # -- push events ----------------------------------------------------------------------------
+    # -- push events (applied by bot.services.call_inbox) ---------------------------------------
 
-    def record(self, event: Event) -> None:
-        """Apply a push event and queue the message change; local work only (no HTTP)."""
-        if not isinstance(event, NewCall | Answer | Hangup):
-            return  # dtmf: nothing to show
-        now = utc_now_iso(self.clock())
-        with self.storage.atomic():
-            if not db.claim_event(self.storage, event.call_id, event.event, event_key(event), now):
-                logger.info("Ignored a repeated %s for call %s", event.event, event.call_id)
-                return
-            before = db.call(self.storage, event.call_id)
-            after = advance(before or self._new_call(event, now), event, now)
-            self._save(before, after, now)
-        self.outbox.kick()
-        if isinstance(event, NewCall):
-            self.scheduler.run_soon(self.refresh_caches)
-
-    def _new_call(self, event: NewCall | Answer | Hangup, now: str) -> CallRow:
+    def new_call(self, event: NewCall | Answer | Hangup, now: str) -> CallRow:
+        """The row for a call first seen with `event` (before `advance` applies it)."""
         users = event.users if isinstance(event, NewCall) else ()
         user_ids = event.user_ids if isinstance(event, NewCall) else ()
         if isinstance(event, Answer) and event.user_id:
@@ -173,16 +168,27 @@ class LiveCallsService:
             updated_at=now,
         )
 
-    def _save(self, before: CallRow | None, after: CallRow, now: str) -> None:
-        """Store a changed call and queue its message (post the first time, then updates)."""
+    def change(self, before: CallRow | None, after: CallRow, now: str) -> Change | None:
+        """The stored row and message for a call moving from `before` to `after` (None: same)."""
         if after == before:
-            return
-        after = replace(after, version=after.version + 1, updated_at=now)
+            return None
+        row = replace(after, version=after.version + 1, updated_at=now)
+        payload = self.message(row) if row.channel else None
+        return Change(before, row, "post" if before is None else "update", payload)
+
+    def store(self, change: Change) -> None:
+        """Save the call and queue its message (post the first time, then updates)."""
         with self.storage.atomic():
-            db.save_call(self.storage, after)
-            if after.channel:
-                kind = "post" if before is None else "update"
-                self.outbox.enqueue(after.call_id, kind, after.channel, self.message(after))
+            db.save_call(self.storage, change.row)
+            if change.payload is not None and change.row.channel:
+                self.outbox.enqueue(
+                    change.row.call_id, change.kind, change.row.channel, change.payload
+                )
+
+    def _save(self, before: CallRow | None, after: CallRow, now: str) -> None:
+        found = self.change(before, after, now)
+        if found is not None:
+            self.store(found)
 
     def message(self, row: CallRow) -> dict[str, object]:
         """The call's Slack message in its current state."""

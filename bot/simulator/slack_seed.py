@@ -21,6 +21,8 @@ BOT_SCOPES = (
     "commands",
     "chat:write",
     "chat:write.public",
+    "channels:history",
+    "groups:history",
     "files:read",
     "users:read",
     "users:read.email",

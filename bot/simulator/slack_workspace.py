@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.simulator import blockkit
+from bot.simulator import blockkit, slack_history
 from bot.simulator.slack_seed import SlackSeed, im_object
 
 MAX_TEXT = 40_000  # longer message text is truncated, not rejected (slack-bolt.md §4.1)
@@ -37,6 +37,7 @@ class Message:
     thread_ts: str | None = None
     edited: bool = False
     history: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
 
 class ApiError(Exception):
@@ -96,6 +97,7 @@ class Workspace:
             "files.info": self.files_info,
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
+            "conversations.history": lambda args: slack_history.conversations_history(self, args),
         }
         self.reset()
 
@@ -226,7 +228,9 @@ class Workspace:
     def chat_post_message(self, args: Args) -> dict[str, Any]:
         """chat.postMessage: a user id as channel posts into the DM with that user."""
         channel = self.channel_arg(args.get("channel"), for_posting=True)
+        metadata = slack_history.metadata_arg(args.get("metadata"))
         message = self.post(channel, self.content(args), args.get("thread_ts"))
+        message.metadata = metadata
         return {
             "ok": True,
             "channel": channel,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.storage.core import Storage
@@ -66,6 +66,20 @@ def call(storage: Storage, call_id: str) -> CallRow | None:
     return _call(rows[0]) if rows else None
 
 
+def _upsert_sql() -> str:
+    columns = [f.name for f in fields(CallRow)]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "call_id")
+    return (
+        f"insert into calls ({', '.join(columns)}) values ({', '.join('?' for _ in columns)}) "
+        f"on conflict(call_id) do update set {updates}"
+    )
+
+
+# Plain SQL, built once: sqlite-utils' upsert re-reads the table schema on every call, which was
+# a quarter of the webhook's time (README, Benchmark).
+UPSERT_CALL = _upsert_sql()
+
+
 def save_call(storage: Storage, row: CallRow) -> None:
     """Insert or replace a call."""
     values = asdict(row)
@@ -74,7 +88,7 @@ def save_call(storage: Storage, row: CallRow) -> None:
     for flag in ("voicemail", "hold", "muted"):
         values[flag] = int(values[flag])
     with storage.atomic() as db:
-        db.table("calls").upsert(values, pk="call_id")
+        db.execute(UPSERT_CALL, list(values.values()))
 
 
 def set_message(storage: Storage, call_id: str, channel: str, ts: str) -> None:
@@ -94,15 +108,36 @@ def open_calls_since(storage: Storage, before: str) -> list[CallRow]:
     return [_call(r) for r in rows]
 
 
-def claim_event(storage: Storage, call_id: str, event: str, key: str, now: str) -> bool:
-    """Record a push event; False when the same event was recorded before (a redelivery)."""
+def receive_event(
+    storage: Storage, call_id: str, event: str, key: str, body: str, now: str
+) -> bool:
+    """Store a push event for the inbox worker; False when it was received before (a redelivery)."""
     with storage.atomic() as db:
         cursor = db.execute(
             "insert or ignore into call_events (call_id, event, key, received_at) "
             "values (?, ?, ?, ?)",
             [call_id, event, key, now],
         )
-        return bool(cursor.rowcount == 1)
+        if cursor.rowcount != 1:
+            return False
+        db.execute(
+            "insert into inbox (call_id, body, received_at) values (?, ?, ?)",
+            [call_id, body, now],
+        )
+        return True
+
+
+def inbox(storage: Storage, limit: int) -> list[tuple[int, str, str]]:
+    """The oldest stored push events not applied yet: (id, form body, received_at)."""
+    rows = storage.query("select id, body, received_at from inbox order by id limit ?", [limit])
+    return [(r["id"], r["body"], r["received_at"]) for r in rows]
+
+
+def inbox_take(storage: Storage, ids: list[int]) -> int:
+    """Delete applied inbox rows (joins the caller's transaction); return how many were there."""
+    marks = ",".join("?" for _ in ids)
+    with storage.atomic() as db:
+        return int(db.execute(f"delete from inbox where id in ({marks})", ids).rowcount)
 
 
 # -- routes -------------------------------------------------------------------------------------

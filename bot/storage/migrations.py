@@ -250,3 +250,21 @@ def create_scheduled_sms(db: Database) -> None:
     )
     db.table("scheduled_sms").create_index(["status", "run_at"])
     db.table("scheduled_sms").create_index(["slack_user_id", "created_at"])
+
+
+@migrations()
+def create_inbox(db: Database) -> None:
+    """Push events stored by the webhook and not applied yet: the answer never waits for Slack
+    message building, and a crash between storing and applying loses nothing."""
+    db.table("inbox").create(
+        {"id": int, "call_id": str, "body": str, "received_at": str},
+        pk="id",
+    )
+
+
+@migrations()
+def add_outbox_claimer(db: Database) -> None:
+    """Which process (pid:instance) claimed an outbox row, so a dead claimer's rows are retried
+    at once instead of after the lease; `uncertain` marks posts that may have reached Slack."""
+    db.table("outbox").add_column("claimed_by", str)
+    db.table("outbox").add_column("uncertain", int, not_null_default=0)

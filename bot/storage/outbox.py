@@ -24,6 +24,8 @@ class OutboxRow:
     claimed_at: str | None
     last_error: str | None
     created_at: str
+    claimed_by: str | None = None
+    uncertain: int = 0  # 1: an earlier attempt at this post may have reached Slack
 
 
 def _row(row: dict[str, Any]) -> OutboxRow:
@@ -54,7 +56,7 @@ def calls_due(storage: Storage, now: str) -> list[str]:
     return [r["call_id"] for r in rows]
 
 
-def claim_batch(storage: Storage, call_id: str, now: str) -> list[OutboxRow]:
+def claim_batch(storage: Storage, call_id: str, now: str, claimer: str) -> list[OutboxRow]:
     """Atomically take every pending row of a call (oldest first) if it is due and not in flight.
 
     The claim (status 'sending') is what makes a second flusher skip these rows: exactly once.
@@ -75,8 +77,9 @@ def claim_batch(storage: Storage, call_id: str, now: str) -> list[OutboxRow]:
         ids = [r.id for r in claimed]
         marks = ",".join("?" for _ in ids)
         db.execute(
-            f"update outbox set status = 'sending', claimed_at = ? where id in ({marks})",
-            [now, *ids],
+            f"update outbox set status = 'sending', claimed_at = ?, claimed_by = ? "
+            f"where id in ({marks})",
+            [now, claimer, *ids],
         )
         return claimed
 
@@ -89,13 +92,16 @@ def finish(storage: Storage, sent_id: int, others: list[int]) -> None:
             db.execute("update outbox set status = 'coalesced' where id = ?", [row_id])
 
 
-def retry_later(storage: Storage, ids: list[int], attempts: int, when: str, error: str) -> None:
-    """Put claimed rows back in the queue, due at `when`."""
+def retry_later(
+    storage: Storage, ids: list[int], attempts: int, when: str, error: str, *, uncertain: bool
+) -> None:
+    """Put claimed rows back in the queue, due at `when` (`uncertain`: it may have been sent)."""
     marks = ",".join("?" for _ in ids)
     storage.execute(
         f"update outbox set status = 'pending', attempts = ?, next_attempt_at = ?, "
-        f"last_error = ?, claimed_at = null where id in ({marks})",
-        [attempts, when, error, *ids],
+        f"last_error = ?, claimed_at = null, uncertain = max(uncertain, ?) "
+        f"where id in ({marks})",
+        [attempts, when, error, int(uncertain), *ids],
     )
 
 
@@ -108,13 +114,25 @@ def fail(storage: Storage, ids: list[int], error: str) -> None:
     )
 
 
-def release_stale_claims(storage: Storage, claimed_before: str) -> int:
-    """Return rows claimed by a flusher that died mid-send to the queue; return how many."""
-    return storage.execute(
-        "update outbox set status = 'pending', claimed_at = null "
-        "where status = 'sending' and claimed_at < ?",
-        [claimed_before],
+def claimers(storage: Storage) -> list[tuple[str, str]]:
+    """(claimed_by, oldest claimed_at) of every claimer with rows in flight."""
+    rows = storage.query(
+        "select claimed_by, min(claimed_at) as since from outbox where status = 'sending' "
+        "group by claimed_by"
     )
+    return [(r["claimed_by"] or "", r["since"] or "") for r in rows]
+
+
+def release_claims(storage: Storage, claimer: str, claimed_before: str | None = None) -> int:
+    """Return a dead (or stuck) claimer's rows to the queue as uncertain; return how many."""
+    sql = (
+        "update outbox set status = 'pending', claimed_at = null, claimed_by = null, "
+        "uncertain = 1, last_error = 'interrupted mid-send' "
+        "where status = 'sending' and coalesce(claimed_by, '') = ?"
+    )
+    if claimed_before is None:
+        return storage.execute(sql, [claimer])
+    return storage.execute(sql + " and claimed_at < ?", [claimer, claimed_before])
 
 
 def next_due(storage: Storage) -> str | None:

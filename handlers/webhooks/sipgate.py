@@ -31,7 +31,7 @@ def sipgate_webhook(request: Request, services: Services, key: object | None) ->
         logger.warning("Refused a sipgate webhook (%s): %s", exc.status, exc.reason)
         return Response(f"{exc.reason}\n", exc.status, mimetype="text/plain")
     logger.info("sipgate %s for call %s", event.event, event.call_id)
-    services.live_calls.record(event)
+    services.call_inbox.receive(event, raw)
     return Response(_answer_xml(event, services), 200, content_type=XML)
 
 
