@@ -75,7 +75,7 @@ def build_slack_client(config: Config) -> WebClient:
 def build_scheduler(config: Config) -> Scheduler:
     """The scheduler, owning the database's lock file."""
     lock = None if config.database_path == ":memory:" else config.database_path + ".scheduler.lock"
-    return Scheduler(lock_path=lock)
+    return Scheduler(lock_path=lock, sweep_interval=config.sweep_seconds)
 
 
 def create_app(
@@ -86,8 +86,12 @@ def create_app(
     slack: WebClient | None = None,
     scheduler: Scheduler | None = None,
     clock: Callable[[], datetime] = utc_now,
+    role: str = "all",
 ) -> Flask:
-    """Build the Flask app with Bolt at /slack/events; the caller starts the scheduler."""
+    """Build the Flask app with Bolt at /slack/events; the caller starts the scheduler.
+
+    `role="web"` leaves push events to the notifier process (bot.notifier, started by serve).
+    """
     storage = storage or open_storage(config.database_path)
     sipgate = sipgate or SipgateClient(
         config.sipgate_api_url, config.sipgate_token_id, config.sipgate_token
@@ -95,14 +99,25 @@ def create_app(
     slack = slack or build_slack_client(config)
     scheduler = scheduler or build_scheduler(config)
     services = build_services(
-        config, storage=storage, sipgate=sipgate, slack=slack, scheduler=scheduler, clock=clock
+        config,
+        storage=storage,
+        sipgate=sipgate,
+        slack=slack,
+        scheduler=scheduler,
+        clock=clock,
+        role=role,
     )
     listeners = ListenerPool(max_workers=16)
+    bolt_logger = logging.getLogger("bot.slack")
+    if bolt_logger.level < logging.WARNING:
+        # Bolt copies this level into its middleware loggers now, at App(); RequestVerification
+        # logs the whole body of every badly signed request at INFO (slack-bolt.md §1.2).
+        bolt_logger.setLevel(logging.WARNING)
     bolt_app = App(
         client=slack,
         signing_secret=config.slack_signing_secret,
         # A WARNING-level logger keeps Bolt from logging request bodies at INFO (§1.2).
-        logger=logging.getLogger("bot.slack"),
+        logger=bolt_logger,
         # Don't call auth.test at start-up: the server must come up even if Slack is down.
         token_verification_enabled=False,
         listener_executor=listeners,

@@ -123,6 +123,7 @@ class Scheduler:
         self._aps.add_listener(self._on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         self._sweeps: list[tuple[str, Sweep]] = []
         self._workers: list[_Worker] = []
+        self._on_shutdown: list[Callable[[], None]] = []
         self._lock_file: IO[str] | None = None
         self._busy = 0
         self._queued: set[str] = set()
@@ -175,6 +176,10 @@ class Scheduler:
             )
         return self.owner
 
+    def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once when the scheduler shuts down (after its own jobs have finished)."""
+        self._on_shutdown.append(hook)
+
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking jobs; with `wait`, let running jobs finish first (graceful shutdown)."""
         if self.started:
@@ -182,6 +187,9 @@ class Scheduler:
             for worker in self._workers:
                 worker.stop(wait)
             self.started = False
+        hooks, self._on_shutdown = self._on_shutdown, []
+        for hook in hooks:
+            hook()
         if self._lock_file is not None:
             self._lock_file.close()
             self._lock_file = None

@@ -12,6 +12,7 @@ from flask import Flask
 from bot.app import create_app, services_of
 from bot.config import Config
 from bot.logs import setup_logging
+from bot.notifier import Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,16 @@ def create() -> Flask:
         os.environ.get("LOG_LEVEL", "INFO"),
         secrets=[config.slack_bot_token, config.slack_signing_secret, config.sipgate_token],
     )
-    app = create_app(config)
+    # A served bot applies push events in a notifier process (bot.notifier); an in-memory
+    # database cannot be shared with it, so then everything stays in this process.
+    role = "all" if config.database_path == ":memory:" else "web"
+    app = create_app(config, role=role)
     services = services_of(app)
     owner = services.scheduler.start()
+    if owner and role == "web":
+        supervisor = Supervisor()
+        supervisor.start()
+        services.scheduler.add_shutdown_hook(supervisor.stop)
     logger.info(
         "sipgate-slack ready (pid %s, scheduler %s, database %s)",
         os.getpid(),

@@ -24,6 +24,12 @@ from bot.services.targets import TargetResolver
 from bot.sipgate import SipgateClient
 from bot.storage import Storage
 
+ROLES = ("all", "web", "notifier")
+# The sweeps (restart resumes) each role runs; "inbox" also says who applies push events.
+ROLE_ALL = frozenset({"fax", "sms", "inbox", "outbox", "stale_calls"})
+ROLE_WEB = frozenset({"fax", "sms", "stale_calls"})
+ROLE_NOTIFIER = frozenset({"inbox", "outbox"})
+
 
 @dataclass(frozen=True)
 class Services:
@@ -56,8 +62,17 @@ def build_services(
     slack: WebClient,
     scheduler: Scheduler,
     clock: Callable[[], datetime],
+    role: str = "all",
 ) -> Services:
-    """Build every service once, wiring their collaborators."""
+    """Build every service once, wiring their collaborators.
+
+    `role` says which background work this process runs (bot.notifier): "all" (one process,
+    as in tests and the demo), "web" (a served worker: push events are applied by the notifier
+    process) or "notifier" (that process: it applies push events and delivers call messages).
+    """
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+    owns = {"all": ROLE_ALL, "web": ROLE_WEB, "notifier": ROLE_NOTIFIER}[role]
     people = PeopleService(
         storage=storage, sipgate=sipgate, slack=slack, admins=config.admin_users, clock=clock
     )
@@ -87,7 +102,8 @@ def build_services(
         bot_token=config.slack_bot_token,
         files_url=config.slack_files_url,
     )
-    scheduler.add_sweep("fax", fax.resume)
+    if "fax" in owns:
+        scheduler.add_sweep("fax", fax.resume)
     outbox = Outbox(storage=storage, slack=slack, scheduler=scheduler, clock=clock)
     routes = RoutesService(
         storage=storage,
@@ -107,10 +123,20 @@ def build_services(
         clock=clock,
         region=config.default_region,
     )
-    call_inbox = CallInbox(storage=storage, live_calls=live_calls, scheduler=scheduler, clock=clock)
-    scheduler.add_sweep("inbox", call_inbox.apply)
-    scheduler.add_sweep("outbox", outbox.sweep)
-    scheduler.add_sweep("stale_calls", live_calls.close_stale)
+    call_inbox = CallInbox(
+        storage=storage,
+        live_calls=live_calls,
+        scheduler=scheduler,
+        clock=clock,
+        apply_here="inbox" in owns,
+    )
+    for name, sweep in (
+        ("inbox", call_inbox.apply),
+        ("outbox", outbox.sweep),
+        ("stale_calls", live_calls.close_stale),
+    ):
+        if name in owns:
+            scheduler.add_sweep(name, sweep)
     sms = SmsService(
         storage=storage,
         sipgate=sipgate,
@@ -123,7 +149,8 @@ def build_services(
         rate_limit=config.sms_rate_limit,
         max_days=config.sms_max_days_ahead,
     )
-    scheduler.add_sweep("sms", sms.resume)
+    if "sms" in owns:
+        scheduler.add_sweep("sms", sms.resume)
     calls = CallService(
         storage=storage,
         sipgate=sipgate,

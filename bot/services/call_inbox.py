@@ -45,11 +45,14 @@ class CallInbox:
         live_calls: LiveCallsService,
         scheduler: Scheduler,
         clock: Callable[[], datetime],
+        apply_here: bool = True,
     ) -> None:
         self.storage = storage
         self.live_calls = live_calls
         self.scheduler = scheduler
         self.clock = clock
+        # False in a served web worker: the notifier process polls the inbox (bot.notifier).
+        self.apply_here = apply_here
         self.kick = scheduler.add_worker("inbox", self.apply)
 
     def receive(self, event: Event, raw_body: bytes) -> None:
@@ -60,7 +63,8 @@ class CallInbox:
         # latin-1 maps every byte to one character: the stored body is the exact signed bytes.
         body = raw_body.decode("latin-1")
         if db.receive_event(self.storage, event.call_id, event.event, event_key(event), body, now):
-            self.kick()
+            if self.apply_here:
+                self.kick()
         else:
             logger.info("Ignored a repeated %s for call %s", event.event, event.call_id)
 

@@ -197,3 +197,8 @@ def actions(storage: Storage, call_id: str) -> list[dict[str, Any]]:
         "select slack_user_id, action, at, result from call_actions where call_id = ? order by id",
         [call_id],
     )
+
+
+def inbox_waiting(storage: Storage) -> bool:
+    """True when stored push events wait to be applied (the notifier's cheap poll)."""
+    return bool(storage.query("select exists(select 1 from inbox) as waiting")[0]["waiting"])
