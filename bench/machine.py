@@ -143,7 +143,10 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
     mb = float(idle.value.split()[0]) if idle and idle.value else None
     found.append(
         _check(
-            "idle memory", "< 150 MB", idle.value if idle else "not run", mb < 150 if mb else None
+            "idle memory (PSS, all processes)",
+            "< 150 MB",
+            idle.value if idle else "not run",
+            mb < 150 if mb else None,
         )
     )
     return found

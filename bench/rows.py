@@ -290,9 +290,16 @@ def lookup_rows(bot: Process, fakes: Fakes, plan: Plan) -> list[Row]:
 
 
 def memory_row(key: str, label: str, process: Process) -> Row:
-    """Resident memory of the server: all its processes together, and the largest one."""
-    rss = process.rss_kib()
-    total = sum(rss.values()) / 1024
+    """Memory of the server, all its processes together: PSS (shared pages counted once; the
+    figure held against the target) with the RSS sum and the largest process in the note."""
+    rss, pss = process.rss_kib(), process.pss_kib()
+    total = sum(pss.values()) / 1024
+    rss_total = sum(rss.values()) / 1024
     largest = max(rss.values()) / 1024 if rss else 0.0
-    note = f"{len(rss)} processes; the worker (largest) {largest:.0f} MB"
-    return Row(key, label, value=f"{total:.0f} MB", note=note, extra={"rss_kib": rss})
+    note = (
+        f"{len(rss)} processes (server, worker, notifier): PSS sum; RSS sum {rss_total:.0f} MB, "
+        f"largest process {largest:.0f} MB RSS"
+    )
+    return Row(
+        key, label, value=f"{total:.0f} MB", note=note, extra={"rss_kib": rss, "pss_kib": pss}
+    )

@@ -112,7 +112,9 @@ class Bench:
                 result = rows.webhook_throughput(
                     self.wrk, bot, self.lines, self.plan, mode="once", warmup=self.warmup
                 )
-                memory = rows.memory_row("5_rss_webhook_load", f"RSS after row 1 ({server})", bot)
+                memory = rows.memory_row(
+                    "5_rss_webhook_load", f"memory after row 1 ({server})", bot
+                )
             row = rows.throughput_row(
                 "1_webhook", "webhook newCall/answer/hangup", server, result, seconds=self.seconds
             )
@@ -152,13 +154,13 @@ class Bench:
         bot = start_bot(None, self.fakes.env(), self.workdir, tag="bot-production")
         with running(bot, graceful=True):
             time.sleep(1)
-            self.rows.append(rows.memory_row("5_rss_idle", "RSS idle", bot))
+            self.rows.append(rows.memory_row("5_rss_idle", "memory idle", bot))
             self.say("row 4: /lookup with 10,000 contacts")
             self.rows += rows.lookup_rows(bot, self.fakes, self.plan)
             self.say("row 3: /call with a 2 s sipgate")
             self.rows += rows.call_ack_rows(bot, self.fakes, self.plan)
             self.notification_rows(bot)
-            self.rows.append(rows.memory_row("5_rss_after_load", "RSS after rows 2-4", bot))
+            self.rows.append(rows.memory_row("5_rss_after_load", "memory after rows 2-4", bot))
 
     def notification_rows(self, bot: Process) -> None:
         """Row 2 at a steady rate, with Slack answering on time and 300 ms late."""

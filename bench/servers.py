@@ -47,8 +47,14 @@ class Process:
 
     def rss_kib(self) -> dict[str, int]:
         """Resident memory (VmRSS, KiB) of the process and of each of its children."""
-        pids = [self.proc.pid, *_children(self.proc.pid)]
+        pids = [self.proc.pid, *_descendants(self.proc.pid)]
         return {str(pid): _vm_rss(pid) for pid in pids}
+
+    def pss_kib(self) -> dict[str, int]:
+        """Proportional memory (Pss, KiB): shared pages split between the processes sharing
+        them, so the sum is what the server really holds (an RSS sum counts them per process)."""
+        pids = [self.proc.pid, *_descendants(self.proc.pid)]
+        return {str(pid): _status_kib(pid, "smaps_rollup", "Pss:") for pid in pids}
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines the process printed."""
@@ -92,6 +98,24 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def _descendants(pid: int) -> list[int]:
+    """Children, grandchildren, ... of `pid` (granian's worker starts the notifier)."""
+    found = _children(pid)
+    for child in list(found):
+        found += _descendants(child)
+    return found
+
+
+def _status_kib(pid: int, name: str, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _vm_rss(pid: int) -> int:

@@ -6,15 +6,15 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from bot.clients import build_slack_client, utc_now
 from bot.config import Config
 from bot.scheduler import Scheduler
 from bot.services import Services, build_services
@@ -55,21 +55,6 @@ class ListenerPool(ThreadPoolExecutor):
         """Wait until no listener is running; False on timeout."""
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
-
-
-def utc_now() -> datetime:
-    """The default clock."""
-    return datetime.now(UTC)
-
-
-def build_slack_client(config: Config) -> WebClient:
-    """The bot's WebClient; 429s are handled by our own jobs, not by sleeping here."""
-    return WebClient(
-        token=config.slack_bot_token,
-        base_url=config.slack_api_url,
-        timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
-    )
 
 
 def build_scheduler(config: Config) -> Scheduler:

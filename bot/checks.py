@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-from bot.app import build_slack_client
+from bot.clients import build_slack_client
 from bot.config import Config
 from bot.sipgate import AuthenticationFailed, SipgateClient, SipgateError
 from bot.sipgate.webhooks import load_public_key

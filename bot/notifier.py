@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from bot.app import build_slack_client, utc_now
+from bot.clients import build_slack_client, utc_now
 from bot.config import Config
 from bot.logs import setup_logging
 from bot.scheduler import Scheduler

@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import requests
-from pypdf import PdfReader
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -85,6 +84,10 @@ def count_pages(data: bytes) -> int:
     # sipgate's own library also insists on the end marker (sipgate-api.md §6.1).
     if b"%%EOF" not in data[-2048:]:
         raise FaxRefused("That PDF is incomplete or damaged (it has no end). Save it again.")
+    # Imported here: pypdf is the largest import of all, needed only when a fax is checked, and
+    # every process of a served bot (the notifier too) would otherwise hold it at idle.
+    from pypdf import PdfReader
+
     try:
         reader = PdfReader(io.BytesIO(data))
         encrypted = reader.is_encrypted
