@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("gunicorn", "granian"),
         help="WSGI server (default: granian, measured faster; see the README's Benchmark)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes, each with 8 threads (default: WEB_CONCURRENCY or 1)",
+    )
     serve.set_defaults(run=_serve)
 
     bench = sub.add_parser(
@@ -95,10 +100,31 @@ def _serve(args: argparse.Namespace) -> int:
     config = _load_config(overrides)
     if config is None:
         return 2
-    os.environ.update(overrides)  # the worker process rebuilds the config from the environment
-    from bot.server import DEFAULT_SERVER, run_server
+    from bot.server import DEFAULT_SERVER, run_server, workers_problem
 
-    return run_server(config, args.server or DEFAULT_SERVER)
+    workers = _workers(args.workers)
+    source = "--workers" if args.workers is not None else "WEB_CONCURRENCY"
+    problem = workers if isinstance(workers, str) else workers_problem(workers, config, source)
+    if problem or isinstance(workers, str):
+        print(problem, file=sys.stderr)
+        return 2
+    # The worker processes rebuild the config from the environment; gunicorn reads
+    # WEB_CONCURRENCY as it loads, so it must hold the number chosen here.
+    overrides["WEB_CONCURRENCY"] = str(workers)
+    os.environ.update(overrides)
+    return run_server(config, args.server or DEFAULT_SERVER, workers)
+
+
+def _workers(given: int | None) -> int | str:
+    """Worker processes: --workers, else WEB_CONCURRENCY (the convention of Heroku and gunicorn),
+    else 1; a message when WEB_CONCURRENCY is not a number."""
+    if given is not None:
+        return given
+    raw = os.environ.get("WEB_CONCURRENCY", "").strip()
+    try:
+        return int(raw) if raw else 1
+    except ValueError:
+        return f"WEB_CONCURRENCY must be a whole number of worker processes (got {raw[:20]!r})"
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ DEFAULTS: dict[str, str] = {
     "PORT": "3000",
     "SMS_RATE_LIMIT": "20",
     "SMS_MAX_DAYS_AHEAD": "30",
+    "SWEEP_SECONDS": "15",
 }
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -60,6 +61,7 @@ class Config:
     sms_extension: str | None = None
     sms_rate_limit: int = int(DEFAULTS["SMS_RATE_LIMIT"])
     sms_max_days_ahead: int = int(DEFAULTS["SMS_MAX_DAYS_AHEAD"])
+    sweep_seconds: int = int(DEFAULTS["SWEEP_SECONDS"])
     host: str = DEFAULTS["HOST"]
     port: int = int(DEFAULTS["PORT"])
 
@@ -107,6 +109,7 @@ class Config:
             sms_extension=reader.optional_match("SMS_EXTENSION", _SMS_ID, "like s0"),
             sms_rate_limit=reader.integer("SMS_RATE_LIMIT", minimum=1),
             sms_max_days_ahead=reader.integer("SMS_MAX_DAYS_AHEAD", minimum=1, maximum=30),
+            sweep_seconds=reader.integer("SWEEP_SECONDS", minimum=1, maximum=3600),
             host=reader.text("HOST"),
             port=reader.integer("PORT", minimum=1, maximum=65535),
         )

@@ -24,8 +24,6 @@ that died are released as soon as the owner's sweep sees the process gone (not a
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +31,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import claims
 from bot.scheduler import Scheduler
 from bot.storage import Storage, utc_now_iso
 from bot.storage import live_calls as calls_db
@@ -83,7 +82,7 @@ class Outbox:
         self.retry_base = retry_base
         self.retry_max = retry_max
         # Names this process on its claims: "pid:random", so a restart with the same pid differs.
-        self.instance = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.instance = claims.instance_name()
         self.kick = scheduler.add_worker("outbox", self.flush)
 
     # -- queueing -------------------------------------------------------------------------------
@@ -96,7 +95,7 @@ class Outbox:
         """Safety net run by the owner: requeue the claims of dead or stuck deliveries, flush."""
         stuck_before = utc_now_iso(self.clock() - CLAIM_LEASE)
         for claimer, since in db.claimers(self.storage):
-            dead = claimer != self.instance and not _alive(claimer)
+            dead = claims.claimer_gone(claimer, self.instance)
             released = db.release_claims(self.storage, claimer, None if dead else stuck_before)
             if released:
                 why = "its process is gone" if dead else f"claimed since {since}"
@@ -229,23 +228,6 @@ class Outbox:
         # One job per due time: a fixed id would be skipped by APScheduler while an earlier
         # retry job with that id is still running (max_instances=1).
         self.scheduler.run_at(when, self.kick, job_id=f"outbox:retry:{due}")
-
-
-def _alive(claimer: str) -> bool:
-    """Whether the process named in a claim ("pid:instance") still runs on this machine."""
-    pid_text = claimer.partition(":")[0]
-    if not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False  # our pid, another instance: an earlier life of this process slot
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _rate_limited(exc: Exception) -> bool:

@@ -45,21 +45,24 @@ def parse_when(text: str, *, tz: str, now: datetime) -> datetime:
     """
     cleaned = _normalise(text)
     local_now = now.astimezone(zone(tz))
-    parsed = dateparser.parse(
-        cleaned,
-        languages=["en", "de"],
-        settings={
-            **_SETTINGS,
-            "TIMEZONE": zone(tz).key,
-            "RELATIVE_BASE": local_now.replace(tzinfo=None),
-        },
-    )
-    if parsed is None:
+    try:
+        parsed = dateparser.parse(
+            cleaned,
+            languages=["en", "de"],
+            settings={
+                **_SETTINGS,
+                "TIMEZONE": zone(tz).key,
+                "RELATIVE_BASE": local_now.replace(tzinfo=None),
+            },
+        )
+        when: datetime | None = parsed.astimezone(UTC) if parsed is not None else None
+    except OverflowError:  # "1.1.0001" or "31.12.9999 23:59" leave datetime's range in UTC
+        when = None
+    if when is None:
         raise BadTime(
             f"I could not read “{_safe(text)}” as a time. Try `at 9:00 tomorrow`, `in 2h`, "
             "`tomorrow 9am` or `on 24.12. at 10:00`."
         )
-    when: datetime = parsed.astimezone(UTC)
     return when
 
 

@@ -7,10 +7,12 @@ from slack_bolt import App
 
 from bot.services import Services
 from handlers import actions, commands, errors, health, shortcuts, views, webhooks
+from handlers.slack_request import reject_malformed
 
 
 def register_all(bolt_app: App, flask_app: Flask, services: Services) -> None:
     """Register every listener and route."""
+    bolt_app.middleware(reject_malformed)
     commands.register(bolt_app, services)
     actions.register(bolt_app, services)
     views.register(bolt_app, services)

@@ -29,9 +29,18 @@ def in_background(
         except Exception:
             logger.exception("%s failed", what)
             reply = blocks.something_went_wrong()
-        result = respond(**reply)
-        if result.status_code != 200:
-            logger.warning("Slack refused the reply for %s (HTTP %s)", what, result.status_code)
+        tell(respond, reply, what=what)
 
     job.__name__ = f"reply:{what}"
     services.scheduler.run_soon(job)
+
+
+def tell(respond: Respond, reply: dict[str, Any], *, what: str, **options: Any) -> None:
+    """Send `reply` through `respond`; log (never raise) when it cannot be delivered."""
+    try:
+        result = respond(**reply, **options)
+    except ValueError:  # Bolt's respond when the payload has no response_url (a view, say)
+        logger.warning("Could not reply to %s: the request carried no response_url", what)
+        return
+    if result.status_code != 200:
+        logger.warning("Slack refused the reply for %s (HTTP %s)", what, result.status_code)

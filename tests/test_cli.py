@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -48,13 +48,13 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 30
 class ServerProcess:
     """`sipgate-slack serve` running as a child process."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, args: Sequence[str] = ()) -> None:
         self.port = free_port()
         full_env = child_env(env)
         self.log = cwd / f"server-{self.port}.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [*CLI, "serve", "--port", str(self.port)],
+                [*CLI, "serve", "--port", str(self.port), *args],
                 env=full_env,
                 cwd=cwd,
                 stdout=log,
@@ -69,7 +69,7 @@ class ServerProcess:
             raise AssertionError(f"server exited early:\n{self.log.read_text()}")
         try:
             return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # bound, app still loading
             return False
 
     def stop(self, sig: int = signal.SIGTERM) -> int:

@@ -38,7 +38,7 @@ class Served:
         assert self.proc.poll() is None, self.log.read_text()
         try:
             return requests.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # bound, app still loading
             return False
 
     def stop(self, sig: int) -> int:

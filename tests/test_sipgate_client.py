@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import socket
+import struct
+import threading
 
 import pytest
 
@@ -176,3 +179,38 @@ def test_wrong_credentials_give_401(fake_sipgate):
     client = SipgateClient(fake_sipgate.url, fake_sipgate.token_id, "wrong", timeout=2)
     with pytest.raises(AuthenticationFailed):
         client.user_info()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_write_that_never_connected_is_known_not_sent():
+    client = SipgateClient(f"http://127.0.0.1:{_closed_port()}/v2", "token-id", "token", timeout=1)
+    with pytest.raises(SipgateConnectionError) as caught:
+        client.send_sms(sms_id="s0", recipient="+4915112345678", message="hi")
+    assert not caught.value.outcome_unknown
+    assert "try again" in caught.value.user_message.lower()
+
+
+def test_a_write_whose_connection_broke_after_sending_may_have_happened():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def read_then_reset() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)  # sipgate got the whole request...
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # ...and the connection breaks before any answer
+
+    threading.Thread(target=read_then_reset, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/v2"
+    client = SipgateClient(url, "token-id", "token", timeout=2)
+    with pytest.raises(SipgateTimeout) as caught:
+        client.send_sms(sms_id="s0", recipient="+4915112345678", message="hi")
+    server.close()
+    assert caught.value.outcome_unknown
+    assert "cannot tell whether" in caught.value.user_message

@@ -91,7 +91,7 @@ def call_started(started: CallStarted) -> Message:
         f"{shown}"
     )
     return message(
-        f"Calling {started.target.described}",
+        f"Calling {escape(started.target.described)}",  # the fallback text is mrkdwn too
         [section(f":telephone_receiver: {text}")],
         response_type="ephemeral",
     )

@@ -38,9 +38,8 @@ def sipgate_help(*, is_admin: bool) -> Message:
 
 def working(what: str) -> Message:
     """An immediate acknowledgement while the bot asks sipgate."""
-    return message(
-        what, [context(f":hourglass_flowing_sand: {escape(what)}")], response_type="ephemeral"
-    )
+    shown = escape(what)  # the fallback text is mrkdwn too
+    return message(shown, [context(f":hourglass_flowing_sand: {shown}")], response_type="ephemeral")
 
 
 def _device_line(device: Device) -> str:

@@ -136,7 +136,11 @@ def read_pick_value(value: str) -> tuple[str, str, int | None]:
         return "", "", None
     if not isinstance(data, dict):
         return "", "", None
-    return str(data.get("n") or ""), str(data.get("m") or ""), int(data.get("t") or 0) or None
+    # The value comes back from Slack: a "t" that is not a positive whole number means "now".
+    send_at = data.get("t")
+    if not isinstance(send_at, int) or isinstance(send_at, bool) or send_at <= 0:
+        send_at = None
+    return str(data.get("n") or ""), str(data.get("m") or ""), send_at
 
 
 def sms_choices(choices: Choices, text: str, send_at: datetime | None) -> Message:

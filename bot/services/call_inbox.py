@@ -98,6 +98,12 @@ class CallInbox:
                     _, change = self._plan(current, by_call[call_id])
                 if change is not None:
                     self.live_calls.store(change)
+                logger.debug(
+                    "Applied %s to call %s: %s",
+                    ", ".join(event.event for event, _ in by_call[call_id]),
+                    call_id,
+                    change.row.state if change else "no change",
+                )
         return any(before is None for before, _ in planned.values())
 
     def _plan(

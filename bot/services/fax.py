@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks import common
 from bot.blocks.fax import fax_status
@@ -120,7 +120,9 @@ class FaxService:
         lines = self.sending_lines(slack_user_id)
         chosen = next((f for f in lines if f.id == wanted), None) if wanted else lines[0]
         if chosen is None:
-            raise FaxRefused(f"Fax line `{wanted}` is not one of your lines that can send.")
+            raise FaxRefused(
+                f"Fax line `{common.escape(wanted)}` is not one of your lines that can send."
+            )
         return chosen
 
     # -- the modal ---------------------------------------------------------------------------
@@ -194,7 +196,7 @@ class FaxService:
         channel, ts = self._post(preview)
         next_poll = now + timedelta(seconds=self._delay(0))
         job_id = db.insert_fax_job(self.storage, new, now=now, next_poll=next_poll)
-        db.set_message(self.storage, job_id, channel, ts)
+        db.set_message(self.storage, job_id, channel, ts)  # no ts: the next poll posts it
         self._schedule(job_id, next_poll)
         logger.info("Fax %s queued at sipgate as %s", job_id, session_id)
         return replace(preview, id=job_id, channel=channel, ts=ts)
@@ -228,7 +230,7 @@ class FaxService:
         if updated.status in db.ACTIVE:
             next_poll = now + timedelta(seconds=self._delay(updated.polls))
         db.record_poll(self.storage, updated, next_poll=next_poll)
-        if (updated.status, updated.page_count) != (job.status, job.page_count):
+        if (updated.status, updated.page_count) != (job.status, job.page_count) or job.stale:
             self._show(updated)
         if next_poll is not None:
             self._schedule(job_id, next_poll)
@@ -255,11 +257,13 @@ class FaxService:
         return polled
 
     def resume(self) -> None:
-        """The restart sweep: make sure every unfinished fax has a poll scheduled."""
+        """The sweep: keep unfinished faxes polled; show final ones Slack did not take (stale)."""
         for job in db.unfinished_fax_jobs(self.storage):
             if not self.scheduler.has_job(_job_id(job.id)):
                 when = datetime.fromisoformat(job.next_poll_at) if job.next_poll_at else None
                 self._schedule(job.id, max(when or self.clock(), self.clock()))
+        for job in db.stale_finished_fax_jobs(self.storage):
+            self._show(job)
 
     def _schedule(self, job_id: int, when: datetime) -> None:
         self.scheduler.run_at(when, self.poll, job_id, job_id=_job_id(job_id))
@@ -322,21 +326,25 @@ class FaxService:
                 continue
             try:
                 posted = self.slack.chat_postMessage(channel=channel, **content)
-            except SlackApiError as exc:
-                logger.warning("Could not post the fax status: %s", exc.response.get("error"))
+            except (SlackClientError, OSError) as exc:  # incl. timeouts (slack-bolt.md §7.2)
+                logger.warning("Could not post the fax status: %s", _slack_error(exc))
                 continue
             return str(posted["channel"]), str(posted["ts"])
         return "", ""
 
     def _show(self, job: FaxJob) -> None:
-        """Update the row's own status message (never any other)."""
-        if not job.channel or not job.ts:
+        """Update the row's own status message (never any other), or post it; stale on failure."""
+        if not job.ts:
+            db.set_message(self.storage, job.id, *self._post(job))  # stale while ts is ""
             return
         content = fax_status(job, tz=self._tz(job.slack_user_id))
         try:
             self.slack.chat_update(channel=job.channel, ts=job.ts, **content)
-        except SlackApiError as exc:
-            logger.warning("Could not update fax %s: %s", job.id, exc.response.get("error"))
+        except (SlackClientError, OSError) as exc:
+            logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
+            db.set_stale(self.storage, job.id, True)
+            return
+        db.set_stale(self.storage, job.id, False)
 
     def _tell(self, slack_user_id: str, channel_id: str, content: dict[str, Any]) -> None:
         """Show a private message in the channel the user worked in, or by DM."""
@@ -351,6 +359,11 @@ class FaxService:
             self.slack.chat_postMessage(channel=slack_user_id, **content)
         except SlackApiError as exc:
             logger.warning("Could not tell the user about the fax: %s", exc.response.get("error"))
+
+
+def _slack_error(exc: Exception) -> str:
+    """Slack's error code, or the kind of transport failure (e.g. TimeoutError)."""
+    return str(getattr(exc, "response", {}).get("error", type(exc).__name__))
 
 
 def _failure_reason(entry: dict[str, Any] | Any) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.blocks.common import escape
 from bot.errors import UserError
 from bot.sipgate import SipgateClient, SipgateError
 from bot.sipgate.models import Device, Faxline, SmsExtension
@@ -214,8 +215,8 @@ class PeopleService:
         devices = self.sipgate.devices(person.sipgate_user_id)
         chosen = next((d for d in devices if d.id == device_id), None)
         if chosen is None:
-            names = ", ".join(f"`{d.id}` ({d.alias})" for d in devices) or "none"
-            raise UserError(f"`{device_id}` is not one of your devices. Yours: {names}.")
+            names = ", ".join(f"`{escape(d.id)}` ({escape(d.alias)})" for d in devices) or "none"
+            raise UserError(f"`{escape(device_id)}` is not one of your devices. Yours: {names}.")
         db.set_device(self.storage, slack_user_id, chosen.id)
         return chosen
 
@@ -232,8 +233,8 @@ class PeopleService:
             user = db.sipgate_user_by_email(self.storage, target.removeprefix("mailto:"))
         if user is None:
             raise UserError(
-                f"No sipgate user `{target}` was found. Use a sipgate user id like `w0` or the "
-                "e-mail address of the sipgate user."
+                f"No sipgate user `{escape(target)}` was found. Use a sipgate user id like `w0` "
+                "or the e-mail address of the sipgate user."
             )
         profile = self._slack_profile(slack_user_id)
         row = db.PersonRow(

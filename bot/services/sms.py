@@ -11,8 +11,6 @@ sipgate's `sendAt`, because sipgate has no endpoint to cancel a scheduled SMS (s
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,7 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import sms_text, times
+from bot import claims, sms_text, times
 from bot.blocks import common
 from bot.blocks import sms as sms_blocks
 from bot.errors import FormErrors, UserError
@@ -29,7 +27,6 @@ from bot.scheduler import Scheduler
 from bot.services.people import PeopleService
 from bot.services.targets import Choices, Target, TargetResolver
 from bot.sipgate import SipgateClient, SipgateError
-from bot.sipgate.errors import SipgateTimeout
 from bot.storage import Storage
 from bot.storage import people as people_db
 from bot.storage import sms as db
@@ -106,7 +103,7 @@ class SmsService:
         self.rate_limit = rate_limit
         self.max_days = max_days
         # Names this process instance on the rows it claims (pid for people reading the DB).
-        self.instance = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.instance = claims.instance_name()
         self._swept = False
 
     # -- reading what people typed -----------------------------------------------------------
@@ -257,10 +254,10 @@ class SmsService:
         status, error = "sent", ""
         try:
             self.sipgate.send_sms(sms_id=row.sms_id, recipient=row.recipient, message=row.message)
-        except SipgateTimeout:
-            status, error = "unknown", UNKNOWN_AFTER_TIMEOUT
-        except SipgateError as exc:
-            status, error = "failed", exc.user_message
+        except SipgateError as exc:  # a timeout or a 504 leaves the outcome unknown
+            unknown = exc.outcome_unknown
+            status = "unknown" if unknown else "failed"
+            error = UNKNOWN_AFTER_TIMEOUT if unknown else exc.user_message
         except Exception:
             # Whether the request left the process is not known: never resend, say so.
             logger.exception("Sending SMS %s failed unexpectedly", row_id)
@@ -286,7 +283,8 @@ class SmsService:
         now = self.clock()
         for row in db.sending_not_claimed_by(self.storage, self.instance):
             claimed = datetime.fromisoformat(row.claimed_at) if row.claimed_at else now
-            if (first or now - claimed > SENDING_LEASE) and db.finish(
+            dead = first and claims.claimer_gone(row.claimed_by, self.instance)
+            if (dead or now - claimed > SENDING_LEASE) and db.finish(
                 self.storage, row.id, status="unknown", error=UNKNOWN_AFTER_CRASH, now=now
             ):
                 logger.warning("SMS %s was left sending; marked unknown", row.id)

@@ -45,6 +45,12 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 0) -> ServedApp:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
     server.daemon_threads = True  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, name=f"serve-{host}", daemon=True)
+    # A short poll interval: shutdown() waits up to one interval (werkzeug's default is 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"serve-{host}",
+        daemon=True,
+    )
     thread.start()
     return ServedApp(server=server, thread=thread, host=host)

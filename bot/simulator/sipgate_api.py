@@ -187,6 +187,8 @@ class FakeSipgate:
         self._initial = (token_id, token, account_type)
         self.seed = seed if seed is not None else default_seed()
         self._lock = threading.RLock()
+        self._in_flight = 0  # requests received but not yet answered (kept across reset())
+        self._generation = 0  # bumped by reset(): a request from before it is not logged after
         # (method, regex, literal segment count, handler): "/sessions/sms" beats "/{userId}/sms"
         self._routes: list[tuple[str, re.Pattern[str], int, _Handler]] = [
             (method, _template(path, capture=True), path.count("/") - path.count("{"), handler)
@@ -229,6 +231,7 @@ class FakeSipgate:
     def reset(self) -> None:
         """Return to the seed state, the constructor's credentials and account type, real time."""
         with self._lock:
+            self._generation += 1
             self.token_id, self.token, self.account_type = self._initial
             self.clock: Callable[[], float] = time.time
             state = copy.deepcopy(self.seed)
@@ -334,7 +337,23 @@ class FakeSipgate:
 
     # ----------------------------------------------------------------- request pipeline
 
+    def in_flight(self) -> int:
+        """How many requests are being answered right now (e.g. sleeping in a delay switch)."""
+        with self._lock:
+            return self._in_flight
+
     def _view(self, path: str) -> flask.Response:
+        """Answer one request and log it, counting it as in flight meanwhile."""
+        with self._lock:
+            self._in_flight += 1
+            flask.g.generation = self._generation
+        try:
+            return self._logged_answer(path)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _logged_answer(self, path: str) -> flask.Response:
         """Answer one request and log it."""
         req = flask.request
         raw = req.get_data()
@@ -364,7 +383,8 @@ class FakeSipgate:
             status=status,
         )
         with self._lock:
-            self._log.append(record)
+            if flask.g.generation == self._generation:
+                self._log.append(record)
         return flask.Response(text, status=status, mimetype=mimetype, headers=headers)
 
     def _answer(
@@ -376,6 +396,8 @@ class FakeSipgate:
             pause = next((d.seconds for d in self._delays if self._hit(d, method, rel)), 0.0)
         if pause > 0:
             time.sleep(pause)
+            if flask.g.generation != self._generation:  # reset meanwhile: touch no new state
+                return 503, "reset while delayed", {}
         with self._lock:
             failure = next((f for f in self._failures if self._hit(f, method, rel)), None)
             if failure is not None and failure.times is not None:

@@ -49,6 +49,7 @@ class ApiCall:
     content_type: str
     response: dict[str, Any]
     status: int
+    at: float = field(default_factory=time.monotonic)  # when recorded (tests check pacing)
 
 
 @dataclass

@@ -12,6 +12,12 @@ from urllib.parse import quote
 import requests
 from requests.adapters import HTTPAdapter
 from requests.auth import HTTPBasicAuth
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from bot import __version__
@@ -51,11 +57,14 @@ class SipgateClient:
         token: str,
         *,
         timeout: float = 10.0,
+        upload_timeout: float = 60.0,
         session: requests.Session | None = None,
     ) -> None:
         # Concatenate, never urljoin: urljoin would drop the "/v2" (sipgate-api.md §1.1).
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        # A fax upload carries up to ~28 MB of base64 (sipgate-api.md §6.1): allow it longer.
+        self.upload_timeout = upload_timeout
         self.session = session or requests.Session()
         self.session.auth = HTTPBasicAuth(token_id, token)
         self.session.headers.update(
@@ -97,12 +106,14 @@ class SipgateClient:
             response = self.session.request(
                 method, url, json=json_body, params=params, timeout=timeout or self.timeout
             )
-        except requests.Timeout as exc:
-            logger.warning("sipgate %s %s timed out", method, path)
-            raise SipgateTimeout(
-                operation, method=method, path=path, detail="it did not answer in time"
-            ) from exc
         except requests.RequestException as exc:
+            if _timed_out(exc) or (method != "GET" and not _never_sent(exc)):
+                # A write whose connection broke after sending may have been carried out: it is
+                # reported like a timeout ("cannot tell whether"), never as "try again".
+                logger.warning("sipgate %s %s timed out", method, path)
+                raise SipgateTimeout(
+                    operation, method=method, path=path, detail="it did not answer in time"
+                ) from exc
             logger.warning("sipgate %s %s failed: %s", method, path, type(exc).__name__)
             raise SipgateConnectionError(
                 operation, method=method, path=path, detail="the connection failed"
@@ -272,7 +283,7 @@ class SipgateClient:
             operation=operation,
             json_body=body,
             resource=f"fax line {faxline_id}",
-            timeout=max(self.timeout, 60.0),
+            timeout=max(self.timeout, self.upload_timeout),
         )
         session_id = self._json(response, operation).get("sessionId")
         if not isinstance(session_id, str):
@@ -330,3 +341,22 @@ class SipgateClient:
             json_body=settings,
             resource="sipgate.io",
         )
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request surely never reached sipgate (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    reason = cause.reason if isinstance(cause, MaxRetryError) else cause
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """Tell a timeout from a failed connection, also once urllib3 has used up its GET retries."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    # requests reports a read timeout that exhausted the Retry as ConnectionError(MaxRetryError),
+    # not as ReadTimeout [run, requests 2.34 / urllib3 2.7]; the user should hear "timed out".
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, ReadTimeoutError)

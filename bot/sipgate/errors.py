@@ -25,6 +25,8 @@ import requests
 
 from bot.errors import UserError
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 
 class SipgateError(UserError):
     """Base of every sipgate failure."""
@@ -71,15 +73,42 @@ class SipgateError(UserError):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status={self.status!r}, operation={self.operation!r})"
 
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when sipgate may have done it anyway: a write that got no clear answer."""
+        return False
+
 
 class SipgateUnreachable(SipgateError):
     """sipgate gave no HTTP answer."""
 
-    template = "sipgate is not answering right now ({detail}). Please try again in a minute."
+    template = (
+        "sipgate is not answering right now, so the bot could not {operation}. "
+        "Please try again in a minute."
+    )
 
 
 class SipgateTimeout(SipgateUnreachable):
-    """The request timed out."""
+    """The request timed out (a write may still have been carried out)."""
+
+    # A write that timed out may have reached sipgate (no idempotency keys, house style §4.6):
+    # "try again" alone would invite a second call, fax or hold.
+    unknown_template = (
+        "sipgate is not answering right now, so the bot cannot tell whether it managed to "
+        "{operation}. It has not retried, so nothing happens twice: check first (your phone, "
+        "or the sipgate app), then try again if needed."
+    )
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A timed-out write may have been carried out."""
+        return self.method in WRITE_METHODS
+
+    def render(self) -> str:
+        """The usual message for a read; the "may have happened" one for a write."""
+        if self.outcome_unknown:
+            return self.unknown_template.format(operation=self.operation)
+        return super().render()
 
 
 class SipgateConnectionError(SipgateUnreachable):
@@ -171,6 +200,23 @@ class SipgateUnavailable(SipgateHTTPError):
     """5xx: sipgate has a problem."""
 
     template = "sipgate is having trouble right now (HTTP {status}). Please try again in a minute."
+    # 504 is a gateway's own timeout: behind it sipgate may still carry out a write.
+    unknown_template = (
+        "sipgate is having trouble right now (HTTP {status}), so the bot cannot tell whether it "
+        "managed to {operation}. It has not retried, so nothing happens twice: check first "
+        "(your phone, or the sipgate app), then try again if needed."
+    )
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A write answered 504 Gateway Timeout may have been carried out."""
+        return self.status == 504 and self.method in WRITE_METHODS
+
+    def render(self) -> str:
+        """The usual message, or the "may have happened" one for a write answered 504."""
+        if self.outcome_unknown:
+            return self.unknown_template.format(operation=self.operation, status=self.status)
+        return super().render()
 
 
 _BY_STATUS: dict[int, type[SipgateHTTPError]] = {

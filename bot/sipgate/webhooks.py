@@ -129,7 +129,10 @@ def parse_event(raw_body: bytes) -> Event:
     except UnicodeDecodeError as exc:
         raise WebhookRejected(400, "body is not UTF-8") from exc
     # keep_blank_values: an empty `user[]` is meaningful (real capture, §12.3).
-    form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+    try:
+        form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+    except ValueError as exc:  # parse_qs refuses more than max_num_fields fields this way
+        raise WebhookRejected(400, "too many form fields") from exc
     event = _one(form, "event")
     if event not in EVENTS:
         raise WebhookRejected(400, "unknown or missing event")

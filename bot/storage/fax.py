@@ -39,6 +39,7 @@ class FaxJob:
     next_poll_at: str
     sent_at: str
     created_at: str
+    stale: int = 0  # 1: the status message is missing or behind (Slack failed); show it again
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,27 @@ def fax_job(storage: Storage, job_id: int) -> FaxJob | None:
 
 
 def set_message(storage: Storage, job_id: int, channel: str, ts: str) -> None:
-    """Remember the Slack message that shows this fax (the only one polling ever updates)."""
-    storage.execute("update fax_jobs set channel = ?, ts = ? where id = ?", [channel, ts, job_id])
+    """Remember the Slack message that shows this fax (the only one polling ever updates);
+    no ts (Slack refused the post) marks the row stale, so the message is posted later."""
+    storage.execute(
+        "update fax_jobs set channel = ?, ts = ?, stale = ? where id = ?",
+        [channel, ts, int(not ts), job_id],
+    )
+
+
+def set_stale(storage: Storage, job_id: int, stale: bool) -> None:
+    """Record whether the status message still has to catch up with the row."""
+    storage.execute("update fax_jobs set stale = ? where id = ?", [int(stale), job_id])
+
+
+def stale_finished_fax_jobs(storage: Storage) -> list[FaxJob]:
+    """Finished faxes whose status message Slack has not taken yet (no poll will show them)."""
+    marks = ", ".join("?" for _ in (*ACTIVE, RETRYING))
+    rows = storage.query(
+        f"select * from fax_jobs where stale = 1 and status not in ({marks}) order by id",
+        [*ACTIVE, RETRYING],
+    )
+    return [_job(r) for r in rows]
 
 
 def unfinished_fax_jobs(storage: Storage) -> list[FaxJob]:
@@ -169,12 +189,13 @@ def release_retry(storage: Storage, job_id: int, status: str) -> None:
 
 
 _COLUMNS = {f.name for f in fields(FaxJob)}
+_INTEGERS = {"page_count", "attempts", "polls", "missing_polls", "id", "stale"}
 
 
 def _job(row: dict[str, Any]) -> FaxJob:
     values = {k: row[k] for k in _COLUMNS}
-    for key in ("page_count", "attempts", "polls", "missing_polls", "id"):
+    for key in _INTEGERS:
         values[key] = int(values[key] or 0)
-    for key in _COLUMNS - {"page_count", "attempts", "polls", "missing_polls", "id"}:
+    for key in _COLUMNS - _INTEGERS:
         values[key] = str(values[key] or "")
     return FaxJob(**values)

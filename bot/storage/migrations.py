@@ -268,3 +268,23 @@ def add_outbox_claimer(db: Database) -> None:
     at once instead of after the lease; `uncertain` marks posts that may have reached Slack."""
     db.table("outbox").add_column("claimed_by", str)
     db.table("outbox").add_column("uncertain", int, not_null_default=0)
+
+
+@migrations()
+def add_fax_jobs_stale(db: Database) -> None:
+    """`stale` = 1 while a fax's status message is missing or behind its row because Slack did
+    not take the last post or update; the next poll, or the sweep once it is final, shows it."""
+    db.table("fax_jobs").add_column("stale", int, not_null_default=0)
+
+
+@migrations()
+def inbox_ids_never_reused(db: Database) -> None:
+    """Give `inbox` AUTOINCREMENT ids: a plain rowid is reused once the table is empty, so an
+    applier that lost a race would delete a newer event under an old id (found by the tests)."""
+    db.execute(
+        "create table inbox_new (id integer primary key autoincrement, call_id text, "
+        "body text, received_at text)"
+    )
+    db.execute("insert into inbox_new (id, call_id, body, received_at) select * from inbox")
+    db.execute("drop table inbox")
+    db.execute("alter table inbox_new rename to inbox")

@@ -91,14 +91,15 @@ def counted_since(storage: Storage, slack_user_id: str, since: datetime) -> list
 
 def duplicate(storage: Storage, new: NewSms, *, since: datetime) -> Sms | None:
     """The same user's same SMS to the same number for the same time, asked for since `since`."""
-    # "Now" and "at 9:00 tomorrow" are different requests, even with the same text.
+    # "Now" and "at 9:00 tomorrow" are different requests, even with the same text. A failed
+    # SMS was refused by sipgate, so sending it again is a retry, not a duplicate.
     same_time = "immediate = 1" if new.immediate else "immediate = 0 and run_at = ?"
     params = [new.slack_user_id, new.recipient, new.message, utc_now_iso(since)]
     if not new.immediate:
         params.append(utc_now_iso(new.run_at))
     rows = storage.query(
         "select * from scheduled_sms where slack_user_id = ? and recipient = ? and message = ? "
-        f"and created_at >= ? and status != 'cancelled' and {same_time} "
+        f"and created_at >= ? and status not in ('cancelled', 'failed') and {same_time} "
         "order by id desc limit 1",
         params,
     )

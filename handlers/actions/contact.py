@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot import blocks
 from bot.blocks import calls as call_blocks
 from bot.services import Services
-from handlers.background import in_background
+from handlers.background import in_background, tell
+
+logger = logging.getLogger(__name__)
 
 
 def call_number_action(
@@ -29,7 +34,7 @@ def call_number_action(
 
 
 def sms_number_action(
-    ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> None:
     """Open the SMS dialog with the number on the button as the recipient."""
     ack()
@@ -42,4 +47,9 @@ def sms_number_action(
     view = sms_modal(
         recipient=number, channel_id=channel, tz=services.calls.user_tz(body["user"]["id"])
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:  # a trigger id works once, for 3 s (slack-bolt.md §2.6)
+        logger.warning("Could not open the SMS form: %s", exc.response.get("error"))
+        sorry = blocks.error("Slack would not open the SMS form; please click again.")
+        tell(respond, sorry, what="SMS button", replace_original=False)

@@ -17,7 +17,9 @@ def fax_retry_action(
     """Ack, then send the same document again; the status message follows the new attempt."""
     ack()
     user_id = body["user"]["id"]
-    job_id = int(action.get("value") or 0)
+    value = str(action.get("value") or "")
+    # isdecimal, not isdigit ("²"), and short enough for SQLite's 64-bit INTEGER; 0 is no job.
+    job_id = int(value) if value.isdecimal() and len(value) <= 18 else 0
 
     def work() -> dict[str, Any]:
         services.fax.retry(job_id, user_id)

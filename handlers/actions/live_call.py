@@ -10,6 +10,7 @@ from slack_bolt import Ack, Respond
 from bot import blocks
 from bot.errors import UserError
 from bot.services import Services
+from handlers.background import tell
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def live_call_action(
         else:
             return  # success shows up as the message update (through the outbox)
         # Only the clicker sees why; the shared call message stays as it is (§4.6).
-        respond(**reply, replace_original=False)
+        tell(respond, reply, what=f"call control {verb}", replace_original=False)
 
     job.__name__ = f"call_control:{verb}"
     services.scheduler.run_soon(job)

@@ -9,10 +9,12 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import blocks
 from bot.blocks import sms as sms_blocks
 from bot.blocks.common import escape
 from bot.errors import UserError
 from bot.services import Services
+from handlers.background import tell
 
 logger = logging.getLogger(__name__)
 
@@ -25,18 +27,20 @@ def sms_cancel_action(
     user = body["user"]["id"]  # whoever clicked, not whoever posted the list
     value = str(body["actions"][0].get("value") or "")
     try:
-        row = services.sms.cancel(user, int(value) if value.isdigit() else -1)
+        # isdecimal, not isdigit ("²"), and short enough for SQLite's 64-bit INTEGER.
+        row_id = int(value) if value.isdecimal() and len(value) <= 18 else -1
+        row = services.sms.cancel(user, row_id)
         notice = f":wastebasket: Cancelled SMS #{row.id} to {escape(row.recipient_label)}."
     except UserError as exc:
         notice = f":warning: {exc.user_message}"
     listing = sms_blocks.sms_list(
         services.sms.pending_for(user), services.sms.known_tz(user), notice
     )
-    respond(**listing, replace_original=True)
+    tell(respond, listing, what="sms cancel", replace_original=True)
 
 
 def sms_pick_action(
-    ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> None:
     """Open the SMS form filled in with the picked number, the message and the time."""
     ack()
@@ -52,7 +56,12 @@ def sms_pick_action(
         send_at=send_at,
         max_days=services.config.sms_max_days_ahead,
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:  # a trigger id works once, for 3 s (slack-bolt.md §2.6)
+        logger.warning("Could not open the SMS form: %s", exc.response.get("error"))
+        sorry = blocks.error("Slack would not open the SMS form; please click again.")
+        tell(respond, sorry, what="SMS button", replace_original=False)
 
 
 def sms_text_action(

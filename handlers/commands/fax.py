@@ -14,6 +14,7 @@ from bot.blocks import fax as fax_blocks
 from bot.errors import UserError
 from bot.services import Services
 from bot.sipgate.models import Faxline
+from handlers.background import tell
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def open_modal(
         return dict(services.slack.views_open(trigger_id=trigger_id, view=view)["view"])
     except SlackApiError as exc:
         logger.warning("Could not open the fax modal: %s", exc.response.get("error"))
-        respond(**blocks.error("Slack would not open the fax form; please try again."))
+        message = blocks.error("Slack would not open the fax form; please try again.")
+        tell(respond, message, what="fax form")
         return None
 
 
@@ -80,7 +82,7 @@ def check_lines(
         lines = services.fax.sending_lines(user_id)
     except UserError as exc:
         _update(services, opened, fax_blocks.no_fax_line_view(exc.user_message))
-        respond(**blocks.error(exc.user_message))
+        tell(respond, blocks.error(exc.user_message), what="fax lines")
         return
     if len(lines) > 1 and not had_select:
         _update(services, opened, rebuild(lines))

@@ -56,7 +56,8 @@ def sms_command(ack: Ack, command: dict[str, str], respond: Respond, *, services
 def cancel_by_command(services: Services, user_id: str, rest: str) -> blocks.Message:
     """`/sms cancel 12`: cancel one of your own scheduled SMS."""
     number = rest.strip().lstrip("#")
-    if not number.isdigit():
+    # isdecimal, not isdigit ("²"), and short enough for SQLite's 64-bit INTEGER.
+    if not number.isdecimal() or len(number) > 18:
         return sms_blocks.sms_usage("Say which SMS to cancel; `/sms list` shows the numbers:")
     try:
         row = services.sms.cancel(user_id, int(number))

@@ -9,6 +9,7 @@ from slack_bolt import Ack, Respond
 from bot import blocks
 from bot.blocks import fax as fax_blocks
 from bot.services import Services
+from handlers.background import tell
 from handlers.commands.fax import open_fax_modal
 
 
@@ -17,10 +18,15 @@ def fax_file_shortcut(
 ) -> None:
     """Pick the PDF from the message (slack-bolt.md §3.4); none -> ephemeral, else the modal."""
     ack()
-    message = shortcut.get("message") or {}
-    pdfs = [f for f in message.get("files") or [] if f.get("filetype") == "pdf" and f.get("id")]
+    message = shortcut.get("message")
+    files = message.get("files") if isinstance(message, dict) else None
+    pdfs = [
+        f
+        for f in (files if isinstance(files, list) else [])
+        if isinstance(f, dict) and f.get("filetype") == "pdf" and f.get("id")
+    ]
     if not pdfs:
-        respond(**blocks.error("That message has no PDF attached."))
+        tell(respond, blocks.error("That message has no PDF attached."), what="fax shortcut")
         return
     first = pdfs[0]
     note = f"The message has {len(pdfs)} PDFs; this is the first one." if len(pdfs) > 1 else ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack
@@ -11,7 +10,8 @@ from bot.blocks import sms as sms_blocks
 from bot.blocks.common import truncate
 from bot.services import Services
 from bot.services.sms import InvalidSmsForm
-from handlers.views.state import view_value
+from handlers.deadline import SIPGATE_SLOW, TooSlow, within_budget
+from handlers.views.state import picked_time, view_metadata, view_value, view_values
 
 _ERROR_BLOCKS = {
     "recipient": sms_blocks.RECIPIENT_BLOCK,
@@ -24,23 +24,28 @@ def sms_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], *, services: Services
 ) -> None:
     """Show field errors (`response_action: errors`), or close the form and send or schedule."""
-    meta = json.loads(view.get("private_metadata") or "{}")
-    values = view.get("state", {}).get("values", {})
+    meta = view_metadata(view)
+    values = view_values(view)
     recipient = view_value(values, sms_blocks.RECIPIENT_BLOCK, sms_blocks.RECIPIENT_ACTION)
     text = view_value(values, sms_blocks.MESSAGE_BLOCK, sms_blocks.MESSAGE_ACTION)
     when = view_value(values, sms_blocks.WHEN_BLOCK, sms_blocks.WHEN_ACTION)
-    try:
-        draft = services.sms.check_form(
-            body["user"]["id"],
-            str(meta.get("channel_id") or ""),
-            recipient=str(recipient.get("value") or ""),
-            message=str(text.get("value") or ""),
-            send_at=int(when["selected_date_time"]) if when.get("selected_date_time") else None,
-            tz=str(meta.get("tz") or "UTC"),
+    try:  # a name or @mention may need sipgate: bounded, so the ack stays in time
+        draft = within_budget(
+            lambda: services.sms.check_form(
+                body["user"]["id"],
+                str(meta.get("channel_id") or ""),
+                recipient=str(recipient.get("value") or ""),
+                message=str(text.get("value") or ""),
+                send_at=picked_time(when.get("selected_date_time")),
+                tz=str(meta.get("tz") or "UTC"),
+            )
         )
     except InvalidSmsForm as exc:
         errors = {_ERROR_BLOCKS[k]: truncate(v, 150) for k, v in exc.errors.items()}
         ack(response_action="errors", errors=errors)
+        return
+    except TooSlow:
+        ack(response_action="errors", errors={sms_blocks.RECIPIENT_BLOCK: SIPGATE_SLOW})
         return
     ack()
     services.scheduler.run_soon(services.sms.submit_and_tell, draft)
