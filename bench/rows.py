@@ -39,7 +39,7 @@ class Plan:
         """The quick plan (a smoke run) or the full one (≈ 4 minutes)."""
         if quick:
             return cls(True, 3, 1, 1_000, 20, 3, 5, 6, 2, 20)
-        return cls(False, 10, 2, 3_000, 20, 30, 20, 20, 2, 100)
+        return cls(False, 10, 2, 12_000, 20, 30, 20, 20, 2, 100)
 
 
 @dataclass
