@@ -98,8 +98,8 @@ class Supervisor:
 
     def stop(self) -> None:
         """SIGTERM the process and wait for it (running deliveries finish); SIGKILL if stuck."""
-        self._stopping.set()
-        with self._lock:
+        with self._lock:  # after this no new process is spawned (see _spawn)
+            self._stopping.set()
             process = self.process
         if process is None or process.poll() is not None:
             return
@@ -113,6 +113,8 @@ class Supervisor:
 
     def _spawn(self) -> None:
         with self._lock:
+            if self._stopping.is_set():
+                return
             # Same process group as the server: stopping or killing the group stops it too.
             self.process = subprocess.Popen(self.command, close_fds=True)
 

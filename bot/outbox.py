@@ -23,6 +23,7 @@ that died are released as soon as the owner's sweep sees the process gone (not a
 
 from __future__ import annotations
 
+import http.client
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -75,7 +76,12 @@ class Outbox:
         # Our own client without slack-sdk's retry handlers: a connection reset after a post
         # was sent is retried by the outbox, which checks for the message first; the SDK would
         # post it again blind.
-        self.slack = WebClient(token=slack.token, base_url=slack.base_url, timeout=slack.timeout)
+        self.slack = WebClient(
+            token=slack.token,
+            base_url=slack.base_url,
+            timeout=slack.timeout,
+            retry_handlers=[],  # None would mean slack-sdk's default ConnectionErrorRetryHandler
+        )
         self.scheduler = scheduler
         self.clock = clock
         # Seconds for the first retry after a 5xx/timeout, doubling up to retry_max.
@@ -136,7 +142,7 @@ class Outbox:
             if ts is None and sent.uncertain:
                 ts = self._find_post(channel, call_id, sent.created_at)
             new_ts = self._send(channel, ts, call_id, payload)
-        except (SlackClientError, OSError) as exc:
+        except (SlackClientError, OSError, http.client.HTTPException) as exc:
             self._failed(batch, exc, posting=ts is None)
             return
         with self.storage.atomic():

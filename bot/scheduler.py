@@ -30,6 +30,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 logger = logging.getLogger(__name__)
 
 Sweep = Callable[[], None]
+OWNERSHIP_JOB = "scheduler:take-over"
 
 
 class _Worker:
@@ -124,6 +125,7 @@ class Scheduler:
         self._sweeps: list[tuple[str, Sweep]] = []
         self._workers: list[_Worker] = []
         self._on_shutdown: list[Callable[[], None]] = []
+        self._owner_hooks: list[Callable[[], None]] = []
         self._lock_file: IO[str] | None = None
         self._busy = 0
         self._queued: set[str] = set()
@@ -150,7 +152,11 @@ class Scheduler:
         return worker.kick
 
     def start(self) -> bool:
-        """Start the scheduler; return True when this process became the owner."""
+        """Start the scheduler; return True when this process became the owner.
+
+        A follower tries for the lock again every `sweep_interval`, so when the owner goes away
+        (an overlapping deploy, a worker replaced) another process takes over its duties.
+        """
         if self.started:
             return self.owner
         self.owner = self._acquire_lock()
@@ -159,22 +165,46 @@ class Scheduler:
             worker.start()
         self.started = True
         if self.owner:
-            for name, sweep in self._sweeps:
-                self.run_soon(sweep, job_id=f"sweep:{name}:start")
-                self._aps.add_job(
-                    self._tracked(sweep),
-                    "interval",
-                    seconds=self.sweep_interval,
-                    id=f"sweep:{name}",
-                    replace_existing=True,
-                )
+            self._become_owner()
         else:
             logger.warning(
                 "Another process owns the scheduler for this database (%s); this one runs only "
-                "its own immediate jobs",
+                "its own immediate jobs until it can take over",
                 self.lock_path,
             )
+            self._aps.add_job(
+                self._try_to_own,
+                "interval",
+                seconds=self.sweep_interval,
+                id=OWNERSHIP_JOB,
+                replace_existing=True,
+            )
         return self.owner
+
+    def add_owner_hook(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once when this process becomes the owner (at start or on taking over)."""
+        self._owner_hooks.append(hook)
+
+    def _become_owner(self) -> None:
+        for name, sweep in self._sweeps:
+            self.run_soon(sweep, job_id=f"sweep:{name}:start")
+            self._aps.add_job(
+                self._tracked(sweep),
+                "interval",
+                seconds=self.sweep_interval,
+                id=f"sweep:{name}",
+                replace_existing=True,
+            )
+        for hook in self._owner_hooks:
+            hook()
+
+    def _try_to_own(self) -> None:
+        if self.owner or not self._acquire_lock():
+            return
+        self.owner = True
+        self.cancel(OWNERSHIP_JOB)
+        logger.warning("This process now owns the scheduler for %s", self.lock_path)
+        self._become_owner()
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
         """Run `hook` once when the scheduler shuts down (after its own jobs have finished)."""
@@ -183,9 +213,10 @@ class Scheduler:
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking jobs; with `wait`, let running jobs finish first (graceful shutdown)."""
         if self.started:
-            self._aps.shutdown(wait=wait)
+            # Workers first: their last run may still queue jobs, which APScheduler then runs.
             for worker in self._workers:
                 worker.stop(wait)
+            self._aps.shutdown(wait=wait)
             self.started = False
         hooks, self._on_shutdown = self._on_shutdown, []
         for hook in hooks:

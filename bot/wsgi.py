@@ -29,11 +29,12 @@ def create() -> Flask:
     role = "all" if config.database_path == ":memory:" else "web"
     app = create_app(config, role=role)
     services = services_of(app)
-    owner = services.scheduler.start()
-    if owner and role == "web":
+    if role == "web":
+        # The scheduler's owner runs the notifier: from the start, or once it takes over.
         supervisor = Supervisor()
-        supervisor.start()
+        services.scheduler.add_owner_hook(supervisor.start)
         services.scheduler.add_shutdown_hook(supervisor.stop)
+    owner = services.scheduler.start()
     logger.info(
         "sipgate-slack ready (pid %s, scheduler %s, database %s)",
         os.getpid(),

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from bot.scheduler import Scheduler
 from bot.simulator.blockkit import block_problems
 from bot.simulator.sipgate_push import SipgatePusher
+from bot.storage import live_calls as live_calls_db
+from bot.storage import open_storage
 from tests.conftest import wait_until
 
 CALLS = "C07CALLS3K"
@@ -247,3 +249,26 @@ def test_call_without_hangup_is_closed_after_the_bound(make_bot, key_pair, fake_
     now[0] += timedelta(hours=5)
     closed = only_message(fake_slack, contains="no hangup received")
     assert "Call ended" in text_of(closed) and not actions_of(closed)
+
+
+def test_an_event_that_cannot_be_applied_is_set_aside_and_blocks_no_other_call(
+    make_bot, config, fake_slack
+):
+    # Events stored by a server that stopped before applying them (as after a crash) ...
+    storage = open_storage(config.database_path)
+    # ... and a fault injected at the database boundary: storing call "POISON" always fails.
+    storage.execute(
+        "create trigger poison before insert on calls when new.call_id = 'POISON' "
+        "begin select raise(abort, 'poisoned row'); end"
+    )
+    for call_id in ("POISON", "FINE"):
+        body = f"event=newCall&direction=in&from=492111234567&to=4921112345670&callId={call_id}"
+        assert live_calls_db.receive_event(storage, call_id, "newCall", "w0", body, "2026-11-23")
+    storage.close()
+    bot = make_bot()  # the owner's start sweep applies the inbox
+    only_message(fake_slack, contains="Incoming call")
+    bot.wait_idle()
+    storage = bot.services.storage
+    assert live_calls_db.inbox(storage, 10) == []
+    (failed,) = storage.query("select call_id, error from inbox_failed")
+    assert failed["call_id"] == "POISON" and "poisoned row" in failed["error"]

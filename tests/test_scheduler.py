@@ -40,6 +40,25 @@ def test_sweeps_run_at_start_only_in_the_owner(tmp_path):
         follower.shutdown()
 
 
+def test_a_follower_takes_over_sweeps_and_owner_hooks_when_the_owner_stops(tmp_path):
+    lock = str(tmp_path / "x.lock")
+    ran: list[str] = []
+    owner = Scheduler(lock_path=lock, sweep_interval=0.1)
+    follower = Scheduler(lock_path=lock, sweep_interval=0.1)
+    follower.add_sweep("sms", lambda: ran.append("sweep"))
+    follower.add_owner_hook(lambda: ran.append("hook"))
+    owner.start()
+    try:
+        assert follower.start() is False
+        assert follower.wait_idle(5) and ran == []
+        owner.shutdown()  # e.g. the old server of an overlapping deploy goes away
+        wait_until(lambda: follower.owner and "sweep" in ran, timeout=5)
+        assert ran.count("hook") == 1
+    finally:
+        owner.shutdown()
+        follower.shutdown()
+
+
 def test_run_soon_runs_off_the_calling_thread_and_wait_idle_waits():
     scheduler = Scheduler(lock_path=None)
     scheduler.start()

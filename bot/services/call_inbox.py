@@ -78,6 +78,9 @@ class CallInbox:
                 new_calls = self._apply_batch(rows)
             except _TakenElsewhere:
                 continue
+            except Exception:
+                logger.exception("Applying %d push events failed; trying one by one", len(rows))
+                new_calls = self._apply_one_by_one(rows)
             self.live_calls.outbox.kick()
             if new_calls:
                 self.scheduler.run_soon(self.live_calls.refresh_caches, job_id="calls:refresh")
@@ -105,6 +108,20 @@ class CallInbox:
                     change.row.state if change else "no change",
                 )
         return any(before is None for before, _ in planned.values())
+
+    def _apply_one_by_one(self, rows: list[tuple[int, str, str]]) -> bool:
+        """Apply rows singly; one that fails alone is set aside, so it blocks no other call."""
+        new_calls = False
+        for row in rows:
+            try:
+                new_calls = self._apply_batch([row]) or new_calls
+            except _TakenElsewhere:
+                continue
+            except Exception as exc:
+                logger.exception("Push event %s cannot be applied; set aside", row[0])
+                now = utc_now_iso(self.clock())
+                db.inbox_set_aside(self.storage, row[0], f"{type(exc).__name__}: {exc}", now)
+        return new_calls
 
     def _plan(
         self, before: CallRow | None, events: list[Received]

@@ -199,6 +199,17 @@ def actions(storage: Storage, call_id: str) -> list[dict[str, Any]]:
     )
 
 
+def inbox_set_aside(storage: Storage, row_id: int, error: str, now: str) -> None:
+    """Move an inbox row that cannot be applied to `inbox_failed`, with the error."""
+    with storage.atomic() as db:
+        db.execute(
+            "insert into inbox_failed (id, call_id, body, received_at, failed_at, error) "
+            "select id, call_id, body, received_at, ?, ? from inbox where id = ?",
+            [now, error[:500], row_id],
+        )
+        db.execute("delete from inbox where id = ?", [row_id])
+
+
 def inbox_waiting(storage: Storage) -> bool:
     """True when stored push events wait to be applied (the notifier's cheap poll)."""
     return bool(storage.query("select exists(select 1 from inbox) as waiting")[0]["waiting"])

@@ -288,3 +288,20 @@ def inbox_ids_never_reused(db: Database) -> None:
     db.execute("insert into inbox_new (id, call_id, body, received_at) select * from inbox")
     db.execute("drop table inbox")
     db.execute("alter table inbox_new rename to inbox")
+
+
+@migrations()
+def create_inbox_failed(db: Database) -> None:
+    """Push events that failed to apply even alone: set aside (not retried in a loop, and not
+    dropped silently), with the error, for an operator to look at."""
+    db.table("inbox_failed").create(
+        {
+            "id": int,
+            "call_id": str,
+            "body": str,
+            "received_at": str,
+            "failed_at": str,
+            "error": str,
+        },
+        pk="id",
+    )
