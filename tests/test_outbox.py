@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
 
 from bot.simulator.sipgate_push import SipgatePusher
@@ -202,3 +205,29 @@ def test_a_slow_slack_holds_up_no_other_call(sipgate_push, fake_slack, bot):
     wait_until(lambda: len(fake_slack.messages(CALLS)) == 16, timeout=10)
     # One at a time would take 16 x 0.3 s = 4.8 s; calls are delivered side by side.
     assert time.monotonic() - started < 2.5
+
+
+def test_the_outbox_never_resends_a_post_whose_connection_broke(bot):
+    """slack-sdk's default handler would resend it blind; the outbox checks history first."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    received: list[bytes] = []
+
+    def read_then_close() -> None:
+        server.settimeout(3)
+        try:
+            while True:
+                conn, _ = server.accept()
+                received.append(conn.recv(65536))  # Slack got the post ...
+                conn.close()  # ... and the connection broke before the answer
+        except OSError:
+            return
+
+    threading.Thread(target=read_then_close, daemon=True).start()
+    client = bot.services.outbox.slack
+    client.base_url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
+    with contextlib.suppress(Exception):  # whatever the transport raises, count what went out
+        client.chat_postMessage(channel=CALLS, text="Incoming call")
+    server.close()
+    assert len(received) == 1
