@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 0.02
 STOP_TIMEOUT = 20.0
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+CLEAN_EXIT_GRACE = 25.0  # longer than the worker's graceful stop (bot.server.GRACEFUL_TIMEOUT)
 
 
 def main() -> int:
@@ -126,9 +127,18 @@ class Supervisor:
             code = process.wait()
             if self._stopping.is_set():
                 return
-            delay = RESTART_BACKOFF[min(failures, len(RESTART_BACKOFF) - 1)]
-            failures += 1
-            logger.error("Notifier exited with status %s; restarting in %.0f s", code, delay)
+            if code in (0, -signal.SIGTERM):  # stopped, or SIGTERMed while starting
+                # A clean stop: usually a SIGTERM to the whole group (systemd, docker stop) that
+                # is stopping this worker too; restart only if the worker stays up.
+                logger.info(
+                    "Notifier stopped; restarting in %.0f s unless the server stops",
+                    CLEAN_EXIT_GRACE,
+                )
+                delay = CLEAN_EXIT_GRACE
+            else:
+                delay = RESTART_BACKOFF[min(failures, len(RESTART_BACKOFF) - 1)]
+                failures += 1
+                logger.error("Notifier exited with status %s; restarting in %.0f s", code, delay)
             if self._stopping.wait(delay):
                 return
             self._spawn()
