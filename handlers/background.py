@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.errors import UserError
@@ -44,3 +46,15 @@ def tell(respond: Respond, reply: dict[str, Any], *, what: str, **options: Any) 
         return
     if result.status_code != 200:
         logger.warning("Slack refused the reply for %s (HTTP %s)", what, result.status_code)
+
+
+def open_form(
+    client: WebClient, trigger_id: str, view: dict[str, Any], respond: Respond, *, form: str
+) -> None:
+    """Open a modal from a button; if Slack refuses, tell the clicker to click again."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:  # a trigger id works once, for 3 s (slack-bolt.md §2.6)
+        logger.warning("Could not open the %s: %s", form, exc.response.get("error"))
+        sorry = blocks.error(f"Slack would not open the {form}; please click again.")
+        tell(respond, sorry, what=f"{form} button", replace_original=False)

@@ -166,6 +166,14 @@ def test_call_button_starts_the_call_from_the_clickers_phone(slack, bot, fake_sl
     assert calls == [{"caller": "e1", "callee": "+492115556667"}]
 
 
+def test_sms_button_whose_trigger_slack_refuses_asks_to_click_again(slack, bot, fake_slack):
+    reply = _lookup(slack, bot, fake_slack, "thomas becker")
+    sms = next(b for b in _buttons(reply) if b["action_id"].startswith(ACTION_SMS_NUMBER))
+    fake_slack.fail("views.open", error="expired_trigger_id")
+    assert slack.block_action(sms["action_id"], sms["value"]).status_code == 200
+    assert "would not open the SMS form; please click again" in json.dumps(_reply(fake_slack, bot))
+
+
 def test_sms_button_opens_the_sms_dialog_prefilled(slack, bot, fake_slack):
     pytest.importorskip("bot.blocks.sms")
     reply = _lookup(slack, bot, fake_slack, "thomas becker")

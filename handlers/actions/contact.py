@@ -8,12 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot import blocks
 from bot.blocks import calls as call_blocks
 from bot.services import Services
-from handlers.background import in_background, tell
+from handlers.background import in_background, open_form
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +45,4 @@ def sms_number_action(
     view = sms_modal(
         recipient=number, channel_id=channel, tz=services.calls.user_tz(body["user"]["id"])
     )
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:  # a trigger id works once, for 3 s (slack-bolt.md §2.6)
-        logger.warning("Could not open the SMS form: %s", exc.response.get("error"))
-        sorry = blocks.error("Slack would not open the SMS form; please click again.")
-        tell(respond, sorry, what="SMS button", replace_original=False)
+    open_form(client, body["trigger_id"], view, respond, form="SMS form")

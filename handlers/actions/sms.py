@@ -9,12 +9,11 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks
 from bot.blocks import sms as sms_blocks
 from bot.blocks.common import escape
 from bot.errors import UserError
 from bot.services import Services
-from handlers.background import tell
+from handlers.background import open_form, tell
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +55,7 @@ def sms_pick_action(
         send_at=send_at,
         max_days=services.config.sms_max_days_ahead,
     )
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:  # a trigger id works once, for 3 s (slack-bolt.md §2.6)
-        logger.warning("Could not open the SMS form: %s", exc.response.get("error"))
-        sorry = blocks.error("Slack would not open the SMS form; please click again.")
-        tell(respond, sorry, what="SMS button", replace_original=False)
+    open_form(client, body["trigger_id"], view, respond, form="SMS form")
 
 
 def sms_text_action(
