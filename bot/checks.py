@@ -19,6 +19,21 @@ SLACK_HINTS = {
 }
 
 
+# The bot scopes of manifest.yml (tests/test_manifest.py keeps the two equal). An app installed
+# from an older manifest lacks some; the history scopes are what keeps a call message from being
+# posted twice after a Slack timeout (README, Live calls).
+REQUIRED_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:history",
+    "groups:history",
+    "files:read",
+    "users:read",
+    "users:read.email",
+)
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One line of the check report."""
@@ -30,24 +45,41 @@ class CheckResult:
 
 def run_checks(config: Config) -> list[CheckResult]:
     """Check Slack, sipgate and the webhook key; never raises."""
-    return [_check_slack(config), *_check_sipgate(config), _check_webhook_key(config)]
+    return [*_check_slack(config), *_check_sipgate(config), _check_webhook_key(config)]
 
 
-def _check_slack(config: Config) -> CheckResult:
+def _check_slack(config: Config) -> list[CheckResult]:
     client = build_slack_client(config)
     try:
         answer = client.auth_test()
     except SlackApiError as exc:
         error = str(exc.response.get("error", f"HTTP {exc.response.status_code}"))
         hint = SLACK_HINTS.get(error, "see README.md, Troubleshooting")
-        return CheckResult("Slack", False, f"auth.test failed: {error} ({hint})")
+        return [CheckResult("Slack", False, f"auth.test failed: {error} ({hint})")]
     except Exception as exc:  # network errors of any kind: report, don't crash
+        return [
+            CheckResult(
+                "Slack", False, f"cannot reach {config.slack_api_url} ({type(exc).__name__})"
+            )
+        ]
+    who = f"bot user {answer.get('user')} in workspace {answer.get('team')}"
+    return [CheckResult("Slack", True, who), _check_scopes(answer.headers)]
+
+
+def _check_scopes(headers: dict[str, object]) -> CheckResult:
+    """Compare the token's scopes (Slack's x-oauth-scopes header) with the manifest's."""
+    found = next((v for k, v in headers.items() if k.lower() == "x-oauth-scopes"), None)
+    if found is None:
+        return CheckResult("Slack scopes", True, "not reported by Slack; not checked")
+    granted = {s.strip() for s in str(found).split(",")}
+    missing = [s for s in REQUIRED_SCOPES if s not in granted]
+    if missing:
         return CheckResult(
-            "Slack", False, f"cannot reach {config.slack_api_url} ({type(exc).__name__})"
+            "Slack scopes",
+            False,
+            f"missing {', '.join(missing)}: reinstall the app from `sipgate-slack manifest`",
         )
-    return CheckResult(
-        "Slack", True, f"bot user {answer.get('user')} in workspace {answer.get('team')}"
-    )
+    return CheckResult("Slack scopes", True, f"all {len(REQUIRED_SCOPES)} the bot needs")
 
 
 def _check_sipgate(config: Config) -> list[CheckResult]:

@@ -134,6 +134,7 @@ def test_check_against_the_fakes_passes(tmp_path, env):
     result = run_cli(["check"], env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[ok  ] Slack" in result.stdout
+    assert "[ok  ] Slack scopes" in result.stdout
     assert "sipgate user w0" in result.stdout
     assert "classic account" in result.stdout
     assert "RSA 2048-bit key loaded" in result.stdout
@@ -149,6 +150,15 @@ def test_check_reports_each_wrong_credential(tmp_path, env, fake_sipgate):
     assert "the token was refused (401)" in result.stdout
     assert "SIPGATE_WEBHOOK_PUBLIC_KEY is not set" in result.stdout
     assert "wrong-token" not in result.stdout
+
+
+def test_check_names_scopes_an_older_install_lacks(tmp_path, env, fake_slack, monkeypatch):
+    older = tuple(s for s in fake_slack.seed.scopes if not s.endswith(":history"))
+    monkeypatch.setattr(fake_slack.seed, "scopes", older)
+    result = run_cli(["check"], env, tmp_path)
+    assert result.returncode == 1
+    assert "[FAIL] Slack scopes" in result.stdout
+    assert "missing channels:history, groups:history" in result.stdout
 
 
 def test_check_reports_neo_accounts(tmp_path, env, fake_sipgate):

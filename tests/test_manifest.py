@@ -7,6 +7,7 @@ import json
 import jsonschema
 import yaml
 
+from bot.checks import REQUIRED_SCOPES
 from bot.cli import MANIFEST_PATH, MANIFEST_PLACEHOLDER, render_manifest
 from tests.conftest import shared_file
 
@@ -40,3 +41,7 @@ def test_commands_that_take_people_or_channels_escape_them():
     for command in _manifest()["features"]["slash_commands"]:
         if command["command"] in ("/call", "/sms", "/sipgate"):
             assert command["should_escape"] is True, command["command"]
+
+
+def test_check_asks_for_exactly_the_manifests_bot_scopes():
+    assert sorted(REQUIRED_SCOPES) == sorted(_manifest()["oauth_config"]["scopes"]["bot"])
