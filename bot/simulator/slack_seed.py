@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.checks import REQUIRED_SCOPES
+
 TEAM_ID = "T07ACME42Q"
 TEAM_DOMAIN = "acme-gmbh"
 TEAM_NAME = "Acme GmbH"
@@ -17,16 +19,8 @@ BOT_USER_ID = "U07SIPGBOT"
 BOT_ID = "B07SIPGBOT"
 APP_ID = "A07SIPG8TE"
 BOT_NAME = "sipgate"
-BOT_SCOPES = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "channels:history",
-    "groups:history",
-    "files:read",
-    "users:read",
-    "users:read.email",
-)
+# A fresh install grants exactly the manifest's bot scopes (bot.checks keeps that list).
+BOT_SCOPES = REQUIRED_SCOPES
 
 ALICE = "U07ALICE9Z"
 BOB = "U07BOB12XY"
