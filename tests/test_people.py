@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from tests.conftest import wait_until
 
 
@@ -93,3 +96,25 @@ def test_wrong_sipgate_token_tells_admin_to_run_check(slack, bot, fake_slack, fa
     slack.command("/sipgate", "status")
     wait_until(lambda: fake_slack.response_posts())
     assert "sipgate-slack check" in str(_reply(fake_slack, bot)["blocks"])
+
+
+def test_people_resolved_at_the_same_time_are_all_linked(bot):
+    """Several threads linking people while the directory cache is (re)filled: none misses.
+
+    A thread that found nobody in the empty cache and then saw it freshly filled by another
+    thread used to save its person as "not linked" (seen as a flaky /fax test).
+    """
+    people, storage = bot.services.people, bot.services.storage
+    users = {"U07ALICE9Z": "w0", "U07BOB12XY": "w1", "U07DORA0WB": "w2"}
+    for _ in range(40):
+        storage.execute("delete from people")
+        storage.execute("delete from sipgate_users")
+        barrier = threading.Barrier(len(users) * 2)
+
+        def resolve(slack_user_id: str, barrier: threading.Barrier = barrier) -> str | None:
+            barrier.wait()
+            return people.person(slack_user_id).sipgate_user_id
+
+        with ThreadPoolExecutor(len(users) * 2) as pool:
+            found = list(pool.map(resolve, list(users) * 2))
+        assert found == list(users.values()) * 2

@@ -154,8 +154,11 @@ class PeopleService:
         }
 
     def _directory_user_by_email(self, email: str) -> db.SipgateUserRow | None:
+        # Staleness first: another thread may refill the cache between the two reads, and a
+        # miss read before its refill must not count as "no such user" after it.
+        stale = self._directory_stale()
         found = db.sipgate_user_by_email(self.storage, email)
-        if found is None and self._directory_stale():
+        if found is None and stale:
             self.refresh_directory()
             found = db.sipgate_user_by_email(self.storage, email)
         return found
@@ -173,8 +176,9 @@ class PeopleService:
     def _with_directory(self, row: db.PersonRow) -> Person:
         person = Person(**row.__dict__)
         if row.sipgate_user_id:
+            stale = self._directory_stale()  # read before the user, as above
             user = db.sipgate_user(self.storage, row.sipgate_user_id)
-            if user is None and self._directory_stale():
+            if user is None and stale:
                 self.refresh_directory()
                 user = db.sipgate_user(self.storage, row.sipgate_user_id)
             if user is not None:
