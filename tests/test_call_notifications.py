@@ -104,6 +104,7 @@ def test_missed_call_is_shown_as_missed_with_a_call_back_button(sipgate_push, fa
     sipgate_push.new_call("A5")
     sipgate_push.hangup("A5", cause="cancel")
     missed = only_message(fake_slack, contains="Missed call")
+    assert "rang Alice Schmidt" in text_of(missed)  # who it rang stays on the message
     button = actions_of(missed)[0]["elements"][0]
     assert button["action_id"] == "contact_call" and button["value"] == "+492111234567"
 

@@ -126,7 +126,8 @@ def _status(view: CallView) -> str:
         )
     if view.state == "missed":
         label = "Missed call" if view.direction == "in" else "Not answered"
-        return f":x: *{label}* — {_cause(view)}"
+        rang = ", ".join(_party(p) for p in view.ringing) if view.direction == "in" else ""
+        return f":x: *{label}* — {_cause(view)}" + (f" · rang {rang}" if rang else "")
     if view.voicemail:
         return f":envelope_with_arrow: Went to voicemail{_at(view)}{_duration(view)}"
     answered = f" · answered by {_answerer(view)}" if view.answered_by else ""
