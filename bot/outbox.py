@@ -32,7 +32,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import claims
+from bot import claims, slack_history
 from bot.scheduler import Scheduler
 from bot.storage import Storage, utc_now_iso
 from bot.storage import live_calls as calls_db
@@ -40,23 +40,12 @@ from bot.storage import outbox as db
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = frozenset(
-    {
-        "ratelimited",
-        "rate_limited",
-        "fatal_error",
-        "internal_error",
-        "service_unavailable",
-        "request_timeout",
-    }
-)
 # A row still 'sending' after this long belongs to a delivery that hung or died mid-request.
 CLAIM_LEASE = timedelta(minutes=2)
 # The metadata every call message carries, so an uncertain post can be found again.
 METADATA_TYPE = "sipgate_call"
-# How far back (before the first attempt) and how deep to look for an uncertain post.
+# How far before the first attempt to look for an uncertain post.
 HISTORY_SLACK = timedelta(minutes=1)
-HISTORY_PAGES = 5
 
 
 class Outbox:
@@ -159,7 +148,7 @@ class Outbox:
                 blocks=blocks,
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata={"event_type": METADATA_TYPE, "event_payload": {"call_id": call_id}},
+                metadata=slack_history.metadata(METADATA_TYPE, call_id=call_id),
             )
             return str(response["ts"])
         self.slack.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
@@ -168,38 +157,12 @@ class Outbox:
     def _find_post(self, channel: str, call_id: str, queued_at: str) -> str | None:
         """The ts of this call's message if an earlier, uncertain attempt did post it."""
         oldest = (datetime.fromisoformat(queued_at) - HISTORY_SLACK).timestamp()
-        cursor = None
-        for _ in range(HISTORY_PAGES):
-            try:
-                page = self.slack.conversations_history(
-                    channel=channel,
-                    oldest=f"{oldest:.6f}",
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                )
-            except SlackApiError as exc:
-                if _classify(exc)[1] is not None:
-                    raise  # transient: retry the whole delivery later
-                # e.g. not_in_channel, missing_scope: posting again is the lesser evil
-                logger.warning(
-                    "Outbox: cannot read %s to avoid a duplicate post for call %s (%s)",
-                    channel,
-                    call_id,
-                    exc.response.get("error"),
-                )
-                return None
-            for message in page.get("messages") or []:
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") == METADATA_TYPE and (
-                    (meta.get("event_payload") or {}).get("call_id") == call_id
-                ):
-                    logger.info("Outbox: call %s was already posted; updating it", call_id)
-                    return str(message["ts"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not page.get("has_more") or not cursor:
-                return None
-        return None
+        ts = slack_history.find_message(
+            self.slack, channel, METADATA_TYPE, "call_id", call_id, oldest=oldest
+        )
+        if ts:
+            logger.info("Outbox: call %s was already posted; updating it", call_id)
+        return ts
 
     def _failed(self, batch: list[db.OutboxRow], exc: Exception, *, posting: bool) -> None:
         ids = [row.id for row in batch]
@@ -250,7 +213,7 @@ def _classify(exc: Exception) -> tuple[str, float | None]:
                 "retry-after"
             )
             return error, float(header) if header and str(header).isdigit() else 1.0
-        if status >= 500 or error in TRANSIENT_ERRORS:
+        if slack_history.transient(exc):
             return error, 0
         return error, None
     # Timeouts, refused connections and other transport failures (slack-bolt.md §7.2).

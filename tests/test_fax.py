@@ -342,6 +342,34 @@ def test_status_message_goes_to_a_dm_when_the_channel_refuses_it(slack, bot, fak
     assert _job(bot).channel == dm and _job(bot).ts == message.ts
 
 
+def test_a_status_post_slack_stored_but_answered_late_is_updated_not_posted_again(
+    slack, bot, fake_slack
+):
+    bot.services.fax.slack.timeout = 0.3
+    fake_slack.delay("chat.postMessage", 1.0)  # Slack stores the post, then answers too late
+    _submit(slack, fake_slack, [_upload(fake_slack)])
+    wait_until(lambda: _fax_messages(fake_slack))
+    fake_slack.clear_failures()
+    sent = _wait_for_status(fake_slack, "Sent")
+    bot.wait_idle()
+    assert len(_fax_messages(fake_slack)) == 1 and _job(bot).ts == sent.ts
+    assert not _fax_messages(fake_slack, fake_slack.dm_channel(ALICE))  # no DM "just in case"
+    posts = [c for c in fake_slack.calls("chat.postMessage") if "Fax to" in c.args["text"]]
+    assert len(posts) == 1  # the next poll found it by its metadata and updated it
+    assert fake_slack.calls("conversations.history")[0].args["channel"] == CHANNEL
+
+
+def test_status_message_is_not_sent_by_dm_while_the_channel_only_fails_for_now(
+    slack, bot, fake_slack
+):
+    fake_slack.fail("chat.postMessage", status=503, times=1)
+    _submit(slack, fake_slack, [_upload(fake_slack)])
+    sent = _wait_for_status(fake_slack, "Sent")
+    bot.wait_idle()
+    assert _job(bot).channel == CHANNEL and _job(bot).ts == sent.ts
+    assert not _fax_messages(fake_slack, fake_slack.dm_channel(ALICE))
+
+
 def test_fax_that_sipgate_does_not_know_ends_as_unknown(slack, bot, fake_slack, fake_sipgate):
     fake_sipgate.fail("GET /history/{entryId}", 404)
     _submit(slack, fake_slack, [_upload(fake_slack)])

@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks import common
-from bot.blocks.fax import fax_status
 from bot.errors import FormErrors, UserError
 from bot.scheduler import Scheduler
 from bot.services.fax_files import FaxRefused, SlackFiles, count_pages, file_problem
+from bot.services.fax_messages import FaxMessages
 from bot.services.people import PeopleService
 from bot.services.targets import Target, TargetResolver
 from bot.sipgate import SipgateClient, SipgateError
@@ -86,6 +85,7 @@ class FaxService:
         self.scheduler = scheduler
         self.clock = clock
         self.files = SlackFiles(slack=slack, bot_token=bot_token, files_url=files_url)
+        self.messages = FaxMessages(storage=storage, slack=slack, people=people)
         self._lines: dict[str, tuple[float, list[Faxline]]] = {}
         self._lines_lock = threading.Lock()
 
@@ -165,10 +165,11 @@ class FaxService:
             self.send(order)
         except UserError as exc:
             logger.info("Fax refused: %s", type(exc).__name__)
-            self._tell(order.slack_user_id, order.channel_id, common.error(exc.user_message))
+            notice = common.error(exc.user_message)
+            self.messages.tell(order.slack_user_id, order.channel_id, notice)
         except Exception:
             logger.exception("Sending a fax failed")
-            self._tell(order.slack_user_id, order.channel_id, common.something_went_wrong())
+            self.messages.tell(order.slack_user_id, order.channel_id, common.something_went_wrong())
 
     def send(self, order: FaxOrder) -> FaxJob:
         """Download, check and send the PDF, post the status message, and start polling."""
@@ -193,7 +194,7 @@ class FaxService:
         # Post before storing, so the row always names its message and a poll can never run
         # against a row without one.
         preview = _preview(new, now)
-        channel, ts = self._post(preview)
+        channel, ts = self.messages.post(preview)
         next_poll = now + timedelta(seconds=self._delay(0))
         job_id = db.insert_fax_job(self.storage, new, now=now, next_poll=next_poll)
         db.set_message(self.storage, job_id, channel, ts)  # no ts: the next poll posts it
@@ -231,7 +232,7 @@ class FaxService:
             next_poll = now + timedelta(seconds=self._delay(updated.polls))
         db.record_poll(self.storage, updated, next_poll=next_poll)
         if (updated.status, updated.page_count) != (job.status, job.page_count) or job.stale:
-            self._show(updated)
+            self.messages.show(updated)
         if next_poll is not None:
             self._schedule(job_id, next_poll)
 
@@ -263,7 +264,7 @@ class FaxService:
                 when = datetime.fromisoformat(job.next_poll_at) if job.next_poll_at else None
                 self._schedule(job.id, max(when or self.clock(), self.clock()))
         for job in db.stale_finished_fax_jobs(self.storage):
-            self._show(job)
+            self.messages.show(job)
 
     def _schedule(self, job_id: int, when: datetime) -> None:
         self.scheduler.run_at(when, self.poll, job_id, job_id=_job_id(job_id))
@@ -283,7 +284,7 @@ class FaxService:
         claimed = db.claim_retry(self.storage, job_id)
         if claimed is None:
             raise FaxRefused("This fax has not failed, so there is nothing to retry.")
-        self._show(claimed)
+        self.messages.show(claimed)
         try:
             line = self._line(slack_user_id, job.faxline_id)
             data = self.files.download(job.file_url or self.files.url_of(job.file_id))
@@ -291,7 +292,7 @@ class FaxService:
             session_id = self._send(line.id, job.recipient, job.file_name, data)
         except Exception:
             db.release_retry(self.storage, job_id, job.status)
-            self._show(job)
+            self.messages.show(job)
             raise
         now = self.clock()
         next_poll = now + timedelta(seconds=self._delay(0))
@@ -306,64 +307,9 @@ class FaxService:
         )
         fresh = db.fax_job(self.storage, job_id)
         assert fresh is not None
-        self._show(fresh)
+        self.messages.show(fresh)
         self._schedule(job_id, next_poll)
         return fresh
-
-    # -- Slack messages ----------------------------------------------------------------------
-
-    def _tz(self, slack_user_id: str) -> str:
-        try:
-            return self.people.person(slack_user_id).tz
-        except UserError:
-            return "UTC"
-
-    def _post(self, job: FaxJob) -> tuple[str, str]:
-        """Post the status where the fax was asked for, else by DM; ("", "") if both fail."""
-        content = fax_status(job, tz=self._tz(job.slack_user_id))
-        for channel in (job.origin_channel, job.slack_user_id):
-            if not channel:
-                continue
-            try:
-                posted = self.slack.chat_postMessage(channel=channel, **content)
-            except (SlackClientError, OSError) as exc:  # incl. timeouts (slack-bolt.md §7.2)
-                logger.warning("Could not post the fax status: %s", _slack_error(exc))
-                continue
-            return str(posted["channel"]), str(posted["ts"])
-        return "", ""
-
-    def _show(self, job: FaxJob) -> None:
-        """Update the row's own status message (never any other), or post it; stale on failure."""
-        if not job.ts:
-            db.set_message(self.storage, job.id, *self._post(job))  # stale while ts is ""
-            return
-        content = fax_status(job, tz=self._tz(job.slack_user_id))
-        try:
-            self.slack.chat_update(channel=job.channel, ts=job.ts, **content)
-        except (SlackClientError, OSError) as exc:
-            logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
-            db.set_stale(self.storage, job.id, True)
-            return
-        db.set_stale(self.storage, job.id, False)
-
-    def _tell(self, slack_user_id: str, channel_id: str, content: dict[str, Any]) -> None:
-        """Show a private message in the channel the user worked in, or by DM."""
-        content = {k: v for k, v in content.items() if k != "response_type"}
-        try:
-            if channel_id:
-                self.slack.chat_postEphemeral(channel=channel_id, user=slack_user_id, **content)
-                return
-        except SlackApiError as exc:
-            logger.info("Ephemeral fax notice failed (%s); sending a DM", exc.response.get("error"))
-        try:
-            self.slack.chat_postMessage(channel=slack_user_id, **content)
-        except SlackApiError as exc:
-            logger.warning("Could not tell the user about the fax: %s", exc.response.get("error"))
-
-
-def _slack_error(exc: Exception) -> str:
-    """Slack's error code, or the kind of transport failure (e.g. TimeoutError)."""
-    return str(getattr(exc, "response", {}).get("error", type(exc).__name__))
 
 
 def _failure_reason(entry: dict[str, Any] | Any) -> str:

@@ -147,6 +147,7 @@ class FakeSlack:
         self.downloads: list[dict[str, Any]] = []
         self._lock = threading.RLock()
         self._serial = 0
+        self._generation = 0  # bumped by reset(): calls begun before it are not recorded
         self._calls: list[ApiCall] = []
         self._posts: list[ResponseUrlPost] = []
         self._targets: dict[str, _ResponseTarget] = {}
@@ -164,6 +165,7 @@ class FakeSlack:
     def reset(self) -> None:
         """Return to the seed: clear messages, logs, switches, views and files added by tests."""
         with self._lock:
+            self._generation += 1
             self.workspace.reset()
             for collection in (self.downloads, self._calls, self._posts, self._failures):
                 collection.clear()
@@ -340,6 +342,7 @@ class FakeSlack:
     def _handle_api(self, method: str) -> Response:
         """Answer one Web API call; sleeps for delays and hangs happen outside the lock."""
         args, as_json, problem = _read_args()
+        generation = self._generation
         token = _bearer(request.headers.get("Authorization"))
         if token is None and not as_json:  # Slack ignores a token inside a JSON body
             token = args.get("token") or None
@@ -361,6 +364,11 @@ class FakeSlack:
             status, body, extra = answer
             headers.update(extra)
         with self._lock:
+            if generation != self._generation:
+                # Begun before a reset (a hang outliving its test): it belongs to no one now,
+                # so it neither changes the fresh workspace nor shows up in its call log.
+                body = body or {"ok": False, "error": "fatal_error"}
+                return Response(json.dumps(body), 500, headers, content_type=JSON_TYPE)
             if body is None:
                 body = self.workspace.call(method, args)
             self._calls.append(

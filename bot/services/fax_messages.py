@@ -1,0 +1,137 @@
+"""A fax's status message in Slack (posted once, then updated) and the private notices about it.
+
+The status message goes to the channel the fax was asked for in, or by DM where that channel
+refuses it (the bot is not a member, the channel is gone). A post that failed without a clear
+answer (a timeout, a 5xx) may have been stored all the same, so it never sends a DM as well:
+the row keeps no ts, and the next attempt (the next poll, or the sweep for a finished fax) first
+looks for the message by its metadata in the channel's history and updates it if it is there.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import slack_history
+from bot.blocks.fax import fax_status
+from bot.errors import UserError
+from bot.services.people import PeopleService
+from bot.storage import Storage
+from bot.storage import fax as db
+from bot.storage.fax import FaxJob
+
+logger = logging.getLogger(__name__)
+
+METADATA_TYPE = "sipgate_fax"
+# Transport failures: the request may or may not have reached Slack (slack-bolt.md §7.2).
+UNCLEAR = (SlackClientError, OSError, http.client.HTTPException)
+HISTORY_SLACK = 60.0  # seconds before the row was created to look back for an earlier post
+
+
+class FaxMessages:
+    """Posts and updates fax status messages and tells users privately about their fax."""
+
+    def __init__(self, *, storage: Storage, slack: WebClient, people: PeopleService) -> None:
+        self.storage = storage
+        self.slack = slack
+        self.people = people
+
+    def post(self, job: FaxJob) -> tuple[str, str]:
+        """Post a new fax's first status message; ("", "") when Slack did not take it."""
+        channel, ts, _ = self._post(job)
+        return channel, ts
+
+    def show(self, job: FaxJob) -> None:
+        """Update the row's own status message (never any other), or post it; stale on failure."""
+        if not job.ts:
+            channel, ts, current = self._post(job)
+            db.set_message(self.storage, job.id, channel, ts)  # stale while ts is ""
+            if ts and not current:
+                db.set_stale(self.storage, job.id, True)
+            return
+        try:
+            self.slack.chat_update(channel=job.channel, ts=job.ts, **self._content(job))
+        except UNCLEAR as exc:
+            logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
+            db.set_stale(self.storage, job.id, True)
+            return
+        db.set_stale(self.storage, job.id, False)
+
+    def tell(self, slack_user_id: str, channel_id: str, content: dict[str, Any]) -> None:
+        """Show a private message in the channel the user worked in, or by DM."""
+        content = {k: v for k, v in content.items() if k != "response_type"}
+        try:
+            if channel_id:
+                self.slack.chat_postEphemeral(channel=channel_id, user=slack_user_id, **content)
+                return
+        except SlackApiError as exc:
+            logger.info("Ephemeral fax notice failed (%s); sending a DM", exc.response.get("error"))
+        try:
+            self.slack.chat_postMessage(channel=slack_user_id, **content)
+        except SlackApiError as exc:
+            logger.warning("Could not tell the user about the fax: %s", exc.response.get("error"))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _content(self, job: FaxJob) -> dict[str, Any]:
+        try:
+            tz = self.people.person(job.slack_user_id).tz
+        except UserError:
+            tz = "UTC"
+        return dict(fax_status(job, tz=tz))
+
+    def _post(self, job: FaxJob) -> tuple[str, str, bool]:
+        """(channel, ts, shows the job's current state); ("", "", False) to try again later."""
+        content = self._content(job)
+        if job.id and job.origin_channel:  # an earlier post failed: it may be there all the same
+            try:
+                found = self._find(job)
+            except UNCLEAR as exc:
+                logger.warning("Could not look for fax %s's message: %s", job.id, _slack_error(exc))
+                return "", "", False
+            if found:
+                logger.info("Fax %s's status message was posted after all; updating it", job.id)
+                try:
+                    self.slack.chat_update(channel=job.origin_channel, ts=found, **content)
+                except UNCLEAR as exc:
+                    logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
+                    return job.origin_channel, found, False
+                return job.origin_channel, found, True
+        meta = slack_history.metadata(METADATA_TYPE, fax_session=job.session_id)
+        for channel in (job.origin_channel, job.slack_user_id):
+            if not channel:
+                continue
+            try:
+                posted = self.slack.chat_postMessage(channel=channel, metadata=meta, **content)
+            except SlackApiError as exc:
+                if slack_history.transient(exc):  # 429 or 5xx: Slack may take it later
+                    logger.warning("Could not post the fax status: %s", _slack_error(exc))
+                    return "", "", False
+                logger.warning("Slack refused the fax status in %s: %s", channel, _slack_error(exc))
+                continue  # refused for good here (not_in_channel, …): try a DM
+            except UNCLEAR as exc:  # a timeout: it may have been posted, so no DM as well
+                logger.warning("Could not post the fax status: %s", _slack_error(exc))
+                return "", "", False
+            return str(posted["channel"]), str(posted["ts"]), True
+        return "", "", False
+
+    def _find(self, job: FaxJob) -> str | None:
+        oldest = datetime.fromisoformat(job.created_at).timestamp() - HISTORY_SLACK
+        return slack_history.find_message(
+            self.slack,
+            job.origin_channel,
+            METADATA_TYPE,
+            "fax_session",
+            job.session_id,
+            oldest=oldest,
+        )
+
+
+def _slack_error(exc: Exception) -> str:
+    """Slack's error code, or the kind of transport failure (e.g. TimeoutError)."""
+    return str(getattr(exc, "response", {}).get("error", type(exc).__name__))
