@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import threading
 
+from bot.simulator.sipgate_push import SipgatePusher
+from bot.simulator.slack_client import SlackRequester
 from bot.storage import live_calls as calls_db
-from tests.conftest import wait_until
+from tests.conftest import SIGNING_SECRET, wait_until
 from tests.test_call_notifications import CALLS, actions_of, only_message, text_of
 
 ALICE, BOB, CARL, DORA = "U07ALICE9Z", "U07BOB12XY", "U07CARL0ZZ", "U07DORA0WB"
@@ -160,3 +162,42 @@ def test_ringing_call_cannot_be_put_on_hold(slack, bot, sipgate_push, fake_slack
     slack.block_action("call_hold", "L2", user=ALICE, message={"ts": message.ts, "blocks": []})
     assert "not connected yet" in ephemeral_reply(fake_slack, bot)
     assert rtcm_requests(fake_sipgate) == []
+
+
+def test_the_same_click_taken_by_two_workers_at_once_sends_one_request(
+    make_bot, fake_slack, fake_sipgate, key_pair
+):
+    """`serve --workers 2`: each worker has its own click lock; the database settles it."""
+    workers = [make_bot(), make_bot()]  # two bots on one database, like two worker processes
+    pusher = SipgatePusher(f"{workers[0].url}/sipgate/webhook", key_pair[0])
+    senders = [SlackRequester(w.url, SIGNING_SECRET, fake_slack.url) for w in workers]
+    fake_sipgate.delay("PUT /calls/{callId}/hold", 0.2)
+    calls = [f"W{i}" for i in range(6)]
+    for call_id in calls:
+        fake_sipgate.add_live_call(call_id)
+        pusher.new_call(call_id, users=("Alice Schmidt", "Bob Meyer"), user_ids=("w0", "w1"))
+        pusher.answer(call_id, user="Bob Meyer", user_id="w1")
+        posted = wait_until(
+            lambda c=call_id: [
+                m
+                for m in fake_slack.messages(CALLS)
+                if (m.metadata or {}).get("event_payload", {}).get("call_id") == c
+                and "Answered by" in text_of(m)
+            ]
+        )[0]
+        message = {"ts": posted.ts, "text": posted.text, "blocks": posted.blocks}
+        barrier = threading.Barrier(4)
+
+        def click(sender, message=message, call_id=call_id, barrier=barrier):
+            barrier.wait()
+            sender.block_action("call_hold", call_id, message=message)
+
+        clicks = [threading.Thread(target=click, args=(s,)) for s in senders * 2]
+        for thread in clicks:
+            thread.start()
+        for thread in clicks:
+            thread.join()
+    for worker in workers:
+        worker.wait_idle()
+    for call_id in calls:
+        fake_sipgate.assert_requested("PUT", f"/calls/{call_id}/hold", count=1)

@@ -265,7 +265,9 @@ class LiveCallsService:
         """Hold/resume/mute/unmute/hang up a call for a Slack user; raise CallControlRefused."""
         if verb not in VERBS:
             raise ValueError(verb)
-        with self._lock(call_id):  # conflicting clicks on one call run one after the other
+        # Conflicting clicks on one call taken by this process run one after the other; the
+        # same click taken by two worker processes is settled by claim_action's transaction.
+        with self._lock(call_id):
             row = db.call(self.storage, call_id)
             if row is None:
                 raise CallControlRefused("I don't know this call (any more).")
@@ -282,11 +284,16 @@ class LiveCallsService:
             if row.state != "answered":
                 self._audit(call_id, slack_user_id, verb, "not_connected")
                 raise CallControlRefused(_not_connected(row))
-            self._act(row, slack_user_id, verb)
+            action_id = db.claim_action(
+                self.storage, call_id, slack_user_id, verb, utc_now_iso(now), since
+            )
+            if action_id is None:  # the same click, already being done or just done
+                self._audit(call_id, slack_user_id, verb, "ignored")
+                return
+            self._act(row, slack_user_id, verb, action_id)
 
-    def _act(self, row: CallRow, slack_user_id: str, verb: str) -> None:
+    def _act(self, row: CallRow, slack_user_id: str, verb: str, action_id: int) -> None:
         now = utc_now_iso(self.clock())
-        action_id = db.add_action(self.storage, row.call_id, slack_user_id, verb, now, "pending")
         try:
             self._rtcm(row.call_id, verb)
         except NotFound as exc:

@@ -173,6 +173,20 @@ def recent_action(storage: Storage, call_id: str, action: str, since: str) -> bo
     return bool(rows)
 
 
+def claim_action(
+    storage: Storage, call_id: str, slack_user_id: str, action: str, at: str, since: str
+) -> int | None:
+    """Record the action as pending unless the same one was claimed or done since `since`.
+
+    One transaction (BEGIN IMMEDIATE), so of two identical clicks taken by different worker
+    processes at once only one gets an id; None for the other.
+    """
+    with storage.atomic():
+        if recent_action(storage, call_id, action, since):
+            return None
+        return add_action(storage, call_id, slack_user_id, action, at, "pending")
+
+
 def add_action(
     storage: Storage, call_id: str, slack_user_id: str, action: str, at: str, result: str
 ) -> int:
