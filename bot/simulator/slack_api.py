@@ -14,12 +14,12 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 
+from bot.simulator.slack_args import _bearer, _read_args
+from bot.simulator.slack_records import ApiCall, ResponseUrlPost, _Failure, _ResponseTarget
 from bot.simulator.slack_seed import SlackSeed, default_seed, file_object, file_slug
 from bot.simulator.slack_workspace import Message, Workspace
 
@@ -29,7 +29,6 @@ JSON_TYPE = "application/json; charset=utf-8"
 RESPONSE_URL_KINDS = ("commands", "actions", "app")
 RESPONSE_URL_USES = 5  # "up to 5 times within 30 minutes" (slack-bolt.md §2.4)
 RESPONSE_URL_LIFETIME = 30 * 60
-_STATUS_ERRORS = {500: "internal_error", 502: "bad_gateway", 503: "service_unavailable"}
 # Slack answers an unauthorised file download with its sign-in page, not an error (§3.3).
 _LOGIN_PAGE = (
     "<!DOCTYPE html><html><head><title>Slack</title></head><body>"
@@ -37,103 +36,6 @@ _LOGIN_PAGE = (
     '<input type="email" name="email"><input type="password" name="password"></form>'
     "</body></html>"
 )
-
-
-@dataclass
-class ApiCall:
-    """One Web API request the fake received, with the answer it gave."""
-
-    method: str
-    args: dict[str, Any]
-    headers: dict[str, str]
-    content_type: str
-    response: dict[str, Any]
-    status: int
-    at: float = field(default_factory=time.monotonic)  # when recorded (tests check pacing)
-
-
-@dataclass
-class ResponseUrlPost:
-    """One POST to a response URL; `status` is the HTTP status the fake answered with."""
-
-    kind: str
-    path: str
-    body: dict[str, Any]
-    status: int = 200
-
-
-@dataclass
-class _Failure:
-    """A failure switch set by FakeSlack.fail()."""
-
-    method: str
-    error: str | None
-    status: int
-    retry_after: int | None
-    times: int | None
-    timeout: float | None
-
-    def answer(self) -> tuple[int, dict[str, Any], dict[str, str]] | None:
-        """Return (status, body, headers) to answer with, or None to answer normally."""
-        headers = {} if self.retry_after is None else {"Retry-After": str(int(self.retry_after))}
-        if self.status == 429:
-            headers.setdefault("Retry-After", "1")
-            return 429, {"ok": False, "error": self.error or "ratelimited"}, headers
-        if self.status != 200:
-            error = self.error or _STATUS_ERRORS.get(self.status, "fatal_error")
-            return self.status, {"ok": False, "error": error}, headers
-        if self.error:
-            return 200, {"ok": False, "error": self.error}, headers
-        if self.timeout:
-            return 504, {"ok": False, "error": "request_timeout"}, headers
-        return None
-
-
-@dataclass
-class _ResponseTarget:
-    """What a response URL belongs to: its kind, and the conversation, user and message."""
-
-    kind: str
-    channel: str | None = None
-    user: str | None = None
-    message: tuple[str, str] | None = None
-    uses: int = 0
-    created: float = field(default_factory=time.monotonic)
-
-
-def _bearer(header: str | None) -> str | None:
-    """Return the token from an `Authorization: Bearer …` header."""
-    if header and header.lower().startswith("bearer "):
-        return header[7:].strip() or None
-    return None
-
-
-def _read_args() -> tuple[dict[str, Any], bool, dict[str, Any] | None]:
-    """Read the request's arguments: (args, sent_as_json, error body or None)."""
-    args: dict[str, Any] = dict(request.args.items())
-    if request.method == "GET":
-        return args, False, None
-    if request.mimetype == "multipart/form-data":
-        args.update(request.form.items())
-        return args, False, None
-    raw = request.get_data()
-    if not request.headers.get("Content-Type"):
-        return args, False, ({"ok": False, "error": "missing_post_type"} if raw else None)
-    if request.mimetype == "application/x-www-form-urlencoded":
-        args.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-        return args, False, None
-    if request.mimetype != "application/json":
-        return args, False, {"ok": False, "error": "invalid_post_type"}
-    if not raw.strip():
-        return args, True, None
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return args, True, {"ok": False, "error": "invalid_json"}
-    args.update(body)
-    return args, True, None
 
 
 class FakeSlack:
