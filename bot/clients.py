@@ -26,3 +26,18 @@ def build_slack_client(config: Config) -> WebClient:
         timeout=10,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2)],
     )
+
+
+def without_retries(slack: WebClient) -> WebClient:
+    """A client like `slack` that never resends a request by itself.
+
+    slack-sdk's connection-error handler resends a request whose connection broke after it
+    was sent, which can post a message twice; callers that post use this and decide
+    themselves what to try again (after looking for the message first).
+    """
+    return WebClient(
+        token=slack.token,
+        base_url=slack.base_url,
+        timeout=slack.timeout,
+        retry_handlers=[],  # None would mean slack-sdk's default ConnectionErrorRetryHandler
+    )

@@ -32,7 +32,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import claims, slack_history
+from bot import claims, clients, slack_history
 from bot.scheduler import Scheduler
 from bot.storage import Storage, utc_now_iso
 from bot.storage import live_calls as calls_db
@@ -65,12 +65,7 @@ class Outbox:
         # Our own client without slack-sdk's retry handlers: a connection reset after a post
         # was sent is retried by the outbox, which checks for the message first; the SDK would
         # post it again blind.
-        self.slack = WebClient(
-            token=slack.token,
-            base_url=slack.base_url,
-            timeout=slack.timeout,
-            retry_handlers=[],  # None would mean slack-sdk's default ConnectionErrorRetryHandler
-        )
+        self.slack = clients.without_retries(slack)
         self.scheduler = scheduler
         self.clock = clock
         # Seconds for the first retry after a 5xx/timeout, doubling up to retry_max.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 
 import pytest
 
@@ -345,7 +348,7 @@ def test_status_message_goes_to_a_dm_when_the_channel_refuses_it(slack, bot, fak
 def test_a_status_post_slack_stored_but_answered_late_is_updated_not_posted_again(
     slack, bot, fake_slack
 ):
-    bot.services.fax.slack.timeout = 0.3
+    bot.services.fax.messages.slack.timeout = 0.3
     fake_slack.delay("chat.postMessage", 1.0)  # Slack stores the post, then answers too late
     _submit(slack, fake_slack, [_upload(fake_slack)])
     wait_until(lambda: _fax_messages(fake_slack))
@@ -357,6 +360,32 @@ def test_a_status_post_slack_stored_but_answered_late_is_updated_not_posted_agai
     posts = [c for c in fake_slack.calls("chat.postMessage") if "Fax to" in c.args["text"]]
     assert len(posts) == 1  # the next poll found it by its metadata and updated it
     assert fake_slack.calls("conversations.history")[0].args["channel"] == CHANNEL
+
+
+def test_the_fax_status_post_is_never_resent_blind_when_its_connection_broke(bot):
+    """slack-sdk's default handler would resend it; the next attempt looks for it first."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    received: list[bytes] = []
+
+    def read_then_close() -> None:
+        server.settimeout(3)
+        try:
+            while True:
+                conn, _ = server.accept()
+                received.append(conn.recv(65536))  # Slack got the post ...
+                conn.close()  # ... and the connection broke before the answer
+        except OSError:
+            return
+
+    threading.Thread(target=read_then_close, daemon=True).start()
+    client = bot.services.fax.messages.slack
+    client.base_url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
+    with contextlib.suppress(Exception):  # whatever the transport raises, count what went out
+        client.chat_postMessage(channel=CHANNEL, text="Fax to 030 12345678: Sending…")
+    server.close()
+    assert len(received) == 1
 
 
 def test_status_message_is_not_sent_by_dm_while_the_channel_only_fails_for_now(

@@ -17,6 +17,7 @@ import time
 from itertools import pairwise
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.config import Config
 from bot.services.fax import FaxService
@@ -187,7 +188,7 @@ def test_fax_status_reached_while_slack_fails_is_shown_once_slack_is_back(
 def test_fax_status_message_slack_refused_is_posted_once_slack_is_back(
     fax_bot, fake_slack, fake_sipgate, failure
 ):
-    fax_bot.services.fax.slack.timeout = 1.0  # a hang of 2.5 s is a timeout for the bot
+    fax_bot.services.fax.messages.slack.timeout = 1.0  # a hang of 2.5 s is a timeout for the bot
     fake_sipgate.fax_progression = ["PENDING"]
     fake_slack.fail("chat.postMessage", **failure)
     submit_fax(SlackRequester(fax_bot.url, SIGNING_SECRET, fake_slack.url), fake_slack)
@@ -201,3 +202,59 @@ def test_fax_status_message_slack_refused_is_posted_once_slack_is_back(
     assert len(fax_messages(fake_slack)) == 1
     assert len(fake_sipgate.requests("POST", "/sessions/fax")) == 1  # sent once, followed on
     assert "went wrong" not in json.dumps(fake_slack.ephemerals())
+
+
+def test_a_final_status_slack_first_refused_is_posted_once_by_sweeps_and_polls(
+    fax_bot, fake_slack, fake_sipgate
+):
+    """Polls and sweeps that overlap claim the row first: one of them posts, once."""
+    fake_sipgate.fax_progression = ["PENDING"]
+    fake_slack.fail("chat.postMessage", status=503)  # no status message until the fax is SENT
+    submit_fax(SlackRequester(fax_bot.url, SIGNING_SECRET, fake_slack.url), fake_slack)
+    wait_until(lambda: fax_status(fax_bot) == "PENDING")
+    fake_sipgate.fax_progression = ["SENT"]
+    wait_until(lambda: fax_status(fax_bot) == "SENT")
+    fake_slack.clear_failures()
+    fake_slack.delay("conversations.history", 1.5)  # the look before posting again is slow
+    barrier = threading.Barrier(3)
+
+    def sweep() -> None:  # beside the scheduled sweeps, as a second worker's would run
+        barrier.wait()
+        fax_bot.services.fax.resume()
+
+    sweeps = [threading.Thread(target=sweep) for _ in range(3)]
+    for thread in sweeps:
+        thread.start()
+    for thread in sweeps:
+        thread.join()
+    sent = wait_until(lambda: [m for m in fax_messages(fake_slack) if m.text.endswith("Sent")])
+    time.sleep(1.5)  # more scheduled sweeps come and go after the first one posted
+    fax_bot.wait_idle()
+    assert [m.ts for m in fax_messages(fake_slack)] == [sent[0].ts]
+
+
+def test_a_fax_message_deleted_in_slack_is_posted_again_and_an_archived_one_left_alone(
+    fax_bot, fake_slack, fake_sipgate
+):
+    fake_sipgate.fax_progression = ["PENDING"]
+    submit_fax(SlackRequester(fax_bot.url, SIGNING_SECRET, fake_slack.url), fake_slack)
+    (first,) = wait_until(lambda: fax_messages(fake_slack))
+    someone = WebClient(token=fake_slack.bot_token, base_url=f"{fake_slack.url}/api/")
+    someone.chat_delete(channel=first.channel, ts=first.ts)  # deleted in Slack meanwhile
+    fake_sipgate.fax_progression = ["SENT"]
+    again = wait_until(lambda: [m for m in fax_messages(fake_slack) if m.text.endswith("Sent")])
+    assert again[0].ts != first.ts  # a new message: the old one was gone
+
+    fake_slack.reset()
+    fake_sipgate.fax_progression = ["PENDING"]
+    submit_fax(SlackRequester(fax_bot.url, SIGNING_SECRET, fake_slack.url), fake_slack)
+    wait_until(lambda: fax_messages(fake_slack))
+    fake_slack.fail("chat.update", error="is_archived")
+    fake_sipgate.fax_progression = ["FAILED"]
+    wait_until(lambda: fake_slack.calls("chat.update"))
+    time.sleep(2.5)  # two sweeps: neither tries again
+    fax_bot.wait_idle()
+    assert len(fake_slack.calls("chat.update")) == 1
+    assert fax_bot.services.storage.query("select stale from fax_jobs order by id")[-1] == {
+        "stale": 0
+    }

@@ -230,8 +230,18 @@ class FaxService:
         next_poll = None
         if updated.status in db.ACTIVE:
             next_poll = now + timedelta(seconds=self._delay(updated.polls))
+        changed = (updated.status, updated.page_count) != (job.status, job.page_count)
+        if next_poll is None and (changed or job.stale):
+            # Finished: keep the claim while the final status is shown, so the sweep (which
+            # shows finished faxes Slack has not taken yet) cannot post it at the same time.
+            db.record_poll(self.storage, updated, next_poll=lease)
+            try:
+                self.messages.show(updated)
+            finally:
+                db.release_finished(self.storage, job_id)
+            return
         db.record_poll(self.storage, updated, next_poll=next_poll)
-        if (updated.status, updated.page_count) != (job.status, job.page_count) or job.stale:
+        if changed or job.stale:
             self.messages.show(updated)
         if next_poll is not None:
             self._schedule(job_id, next_poll)
@@ -263,8 +273,18 @@ class FaxService:
             if not self.scheduler.has_job(_job_id(job.id)):
                 when = datetime.fromisoformat(job.next_poll_at) if job.next_poll_at else None
                 self._schedule(job.id, max(when or self.clock(), self.clock()))
-        for job in db.stale_finished_fax_jobs(self.storage):
-            self.messages.show(job)
+        for stale in db.stale_finished_fax_jobs(self.storage):
+            now = self.clock()
+            lease = now + timedelta(seconds=self.CLAIM_FOR)
+            claimed = db.claim_stale(self.storage, stale.id, now=now, lease=lease)
+            if claimed is None:
+                continue  # a final poll or another sweep is showing it right now
+            try:
+                self.messages.show(claimed)
+            except Exception:  # one fax's trouble must not keep the others from showing
+                logger.exception("Showing fax %s's status failed", stale.id)
+            finally:
+                db.release_finished(self.storage, stale.id)
 
     def _schedule(self, job_id: int, when: datetime) -> None:
         self.scheduler.run_at(when, self.poll, job_id, job_id=_job_id(job_id))

@@ -5,6 +5,8 @@ refuses it (the bot is not a member, the channel is gone). A post that failed wi
 answer (a timeout, a 5xx) may have been stored all the same, so it never sends a DM as well:
 the row keeps no ts, and the next attempt (the next poll, or the sweep for a finished fax) first
 looks for the message by its metadata in the channel's history and updates it if it is there.
+A message Slack refuses for good (deleted: posted again; archived channel: given up) is not
+retried forever.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import slack_history
+from bot import clients, slack_history
 from bot.blocks.fax import fax_status
 from bot.errors import UserError
 from bot.services.people import PeopleService
@@ -29,7 +31,11 @@ logger = logging.getLogger(__name__)
 
 METADATA_TYPE = "sipgate_fax"
 # Transport failures: the request may or may not have reached Slack (slack-bolt.md §7.2).
-UNCLEAR = (SlackClientError, OSError, http.client.HTTPException)
+TRANSPORT = (SlackClientError, OSError, http.client.HTTPException)
+GONE = frozenset({"message_not_found", "channel_not_found"})  # post it again, elsewhere if need be
+# _post outcomes: the message shows the current state / was found but is behind / Slack may
+# take it later / every place refused it for good.
+CURRENT, BEHIND, LATER, REFUSED = "current", "behind", "later", "refused"
 HISTORY_SLACK = 60.0  # seconds before the row was created to look back for an earlier post
 
 
@@ -38,29 +44,44 @@ class FaxMessages:
 
     def __init__(self, *, storage: Storage, slack: WebClient, people: PeopleService) -> None:
         self.storage = storage
-        self.slack = slack
+        self.slack = clients.without_retries(slack)  # never a blind second post
         self.people = people
 
     def post(self, job: FaxJob) -> tuple[str, str]:
         """Post a new fax's first status message; ("", "") when Slack did not take it."""
-        channel, ts, _ = self._post(job)
+        channel, ts, _ = self._post(job)  # the first post: nothing to look for, or be behind
         return channel, ts
 
     def show(self, job: FaxJob) -> None:
         """Update the row's own status message (never any other), or post it; stale on failure."""
         if not job.ts:
-            channel, ts, current = self._post(job)
-            db.set_message(self.storage, job.id, channel, ts)  # stale while ts is ""
-            if ts and not current:
-                db.set_stale(self.storage, job.id, True)
+            channel, ts, outcome = self._post(job)
+            db.set_message(self.storage, job.id, channel, ts, stale=outcome in (BEHIND, LATER))
             return
         try:
             self.slack.chat_update(channel=job.channel, ts=job.ts, **self._content(job))
-        except UNCLEAR as exc:
-            logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
-            db.set_stale(self.storage, job.id, True)
+        except SlackApiError as exc:
+            if slack_history.transient(exc):
+                self._update_failed(job, exc)
+            elif _slack_error(exc) in GONE:
+                logger.warning("Fax %s's status message is gone; posting it again", job.id)
+                db.set_message(self.storage, job.id, "", "", stale=True)
+            else:  # e.g. is_archived, cant_update_message: retrying will not help
+                logger.warning(
+                    "Slack refused to update fax %s's message (%s); leaving it",
+                    job.id,
+                    _slack_error(exc),
+                )
+                db.set_stale(self.storage, job.id, False)
+            return
+        except TRANSPORT as exc:
+            self._update_failed(job, exc)
             return
         db.set_stale(self.storage, job.id, False)
+
+    def _update_failed(self, job: FaxJob, exc: Exception) -> None:
+        logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
+        db.set_stale(self.storage, job.id, True)
 
     def tell(self, slack_user_id: str, channel_id: str, content: dict[str, Any]) -> None:
         """Show a private message in the channel the user worked in, or by DM."""
@@ -85,23 +106,23 @@ class FaxMessages:
             tz = "UTC"
         return dict(fax_status(job, tz=tz))
 
-    def _post(self, job: FaxJob) -> tuple[str, str, bool]:
-        """(channel, ts, shows the job's current state); ("", "", False) to try again later."""
+    def _post(self, job: FaxJob) -> tuple[str, str, str]:
+        """(channel, ts, outcome): CURRENT, BEHIND (found, not updated), LATER or REFUSED."""
         content = self._content(job)
         if job.id and job.origin_channel:  # an earlier post failed: it may be there all the same
             try:
                 found = self._find(job)
-            except UNCLEAR as exc:
+            except TRANSPORT as exc:
                 logger.warning("Could not look for fax %s's message: %s", job.id, _slack_error(exc))
-                return "", "", False
+                return "", "", LATER
             if found:
                 logger.info("Fax %s's status message was posted after all; updating it", job.id)
                 try:
                     self.slack.chat_update(channel=job.origin_channel, ts=found, **content)
-                except UNCLEAR as exc:
+                except TRANSPORT as exc:
                     logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
-                    return job.origin_channel, found, False
-                return job.origin_channel, found, True
+                    return job.origin_channel, found, BEHIND
+                return job.origin_channel, found, CURRENT
         meta = slack_history.metadata(METADATA_TYPE, fax_session=job.session_id)
         for channel in (job.origin_channel, job.slack_user_id):
             if not channel:
@@ -111,14 +132,14 @@ class FaxMessages:
             except SlackApiError as exc:
                 if slack_history.transient(exc):  # 429 or 5xx: Slack may take it later
                     logger.warning("Could not post the fax status: %s", _slack_error(exc))
-                    return "", "", False
+                    return "", "", LATER
                 logger.warning("Slack refused the fax status in %s: %s", channel, _slack_error(exc))
                 continue  # refused for good here (not_in_channel, …): try a DM
-            except UNCLEAR as exc:  # a timeout: it may have been posted, so no DM as well
+            except TRANSPORT as exc:  # a timeout: it may have been posted, so no DM as well
                 logger.warning("Could not post the fax status: %s", _slack_error(exc))
-                return "", "", False
-            return str(posted["channel"]), str(posted["ts"]), True
-        return "", "", False
+                return "", "", LATER
+            return str(posted["channel"]), str(posted["ts"]), CURRENT
+        return "", "", REFUSED
 
     def _find(self, job: FaxJob) -> str | None:
         oldest = datetime.fromisoformat(job.created_at).timestamp() - HISTORY_SLACK

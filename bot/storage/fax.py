@@ -85,12 +85,17 @@ def fax_job(storage: Storage, job_id: int) -> FaxJob | None:
     return _job(rows[0]) if rows else None
 
 
-def set_message(storage: Storage, job_id: int, channel: str, ts: str) -> None:
-    """Remember the Slack message that shows this fax (the only one polling ever updates);
-    no ts (Slack refused the post) marks the row stale, so the message is posted later."""
+def set_message(
+    storage: Storage, job_id: int, channel: str, ts: str, *, stale: bool | None = None
+) -> None:
+    """Remember the Slack message that shows this fax (the only one polling ever updates).
+
+    `stale` (default: no ts) marks that the message still has to be posted or brought up to
+    date by a later attempt.
+    """
     storage.execute(
         "update fax_jobs set channel = ?, ts = ?, stale = ? where id = ?",
-        [channel, ts, int(not ts), job_id],
+        [channel, ts, int(not ts if stale is None else stale), job_id],
     )
 
 
@@ -107,6 +112,29 @@ def stale_finished_fax_jobs(storage: Storage) -> list[FaxJob]:
         [*ACTIVE, RETRYING],
     )
     return [_job(r) for r in rows]
+
+
+def claim_stale(storage: Storage, job_id: int, *, now: datetime, lease: datetime) -> FaxJob | None:
+    """Take a finished fax's stale message to show it: None when another run has it or it is
+    no longer stale. Finished rows are never polled, so `next_poll_at` holds the claim (the
+    final poll holds it the same way while it shows the final status)."""
+    marks = ", ".join("?" for _ in (*ACTIVE, RETRYING))
+    with storage.atomic() as db:
+        claimed = db.execute(
+            f"update fax_jobs set next_poll_at = ? where id = ? and stale = 1 "
+            f"and status not in ({marks}) and next_poll_at <= ?",
+            [utc_now_iso(lease), job_id, *ACTIVE, RETRYING, utc_now_iso(now)],
+        ).rowcount
+        return fax_job(storage, job_id) if claimed else None
+
+
+def release_finished(storage: Storage, job_id: int) -> None:
+    """Drop the claim on a finished fax once its message has been shown (or tried)."""
+    marks = ", ".join("?" for _ in ACTIVE)
+    storage.execute(
+        f"update fax_jobs set next_poll_at = '' where id = ? and status not in ({marks})",
+        [job_id, *ACTIVE],
+    )
 
 
 def unfinished_fax_jobs(storage: Storage) -> list[FaxJob]:
