@@ -388,6 +388,18 @@ def test_the_fax_status_post_is_never_resent_blind_when_its_connection_broke(bot
     assert len(received) == 1
 
 
+def test_a_refusal_slack_times_out_on_privately_still_reaches_the_user_by_dm(
+    slack, bot, fake_slack, fake_sipgate
+):
+    bot.services.fax.messages.slack.timeout = 0.3
+    fake_slack.fail("chat.postEphemeral", timeout=1.0)
+    _submit(slack, fake_slack, [_upload(fake_slack, b"PK\x03\x04 a zip file")])
+    dm = fake_slack.dm_channel(ALICE)
+    told = wait_until(lambda: [m for m in fake_slack.messages(dm) if "not a PDF" in m.text])
+    assert len(told) == 1
+    assert not fake_sipgate.requests("POST", "/sessions/fax")
+
+
 def test_status_message_is_not_sent_by_dm_while_the_channel_only_fails_for_now(
     slack, bot, fake_slack
 ):

@@ -90,12 +90,12 @@ class FaxMessages:
             if channel_id:
                 self.slack.chat_postEphemeral(channel=channel_id, user=slack_user_id, **content)
                 return
-        except SlackApiError as exc:
-            logger.info("Ephemeral fax notice failed (%s); sending a DM", exc.response.get("error"))
+        except TRANSPORT as exc:  # better a notice twice than none: the DM follows
+            logger.info("Ephemeral fax notice failed (%s); sending a DM", _slack_error(exc))
         try:
             self.slack.chat_postMessage(channel=slack_user_id, **content)
-        except SlackApiError as exc:
-            logger.warning("Could not tell the user about the fax: %s", exc.response.get("error"))
+        except TRANSPORT as exc:
+            logger.warning("Could not tell the user about the fax: %s", _slack_error(exc))
 
     # -- internals ---------------------------------------------------------------------------
 
