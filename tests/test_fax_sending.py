@@ -6,15 +6,13 @@ redundant alias so pytest applies it here and ruff reads it as a re-export).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 
 from bot.services.fax import FaxService
 from bot.simulator.blockkit import block_problems
 from bot.simulator.slack_client import SlackRequester
 from tests import pdfs
+from tests.broken_connection import posts_sent_when_the_connection_breaks
 from tests.conftest import SIGNING_SECRET, stop_bot, wait_until
 from tests.test_fax import (
     ALICE,
@@ -129,28 +127,8 @@ def test_a_status_post_slack_stored_but_answered_late_is_updated_not_posted_agai
 
 def test_the_fax_status_post_is_never_resent_blind_when_its_connection_broke(bot):
     """slack-sdk's default handler would resend it; the next attempt looks for it first."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    received: list[bytes] = []
-
-    def read_then_close() -> None:
-        server.settimeout(3)
-        try:
-            while True:
-                conn, _ = server.accept()
-                received.append(conn.recv(65536))  # Slack got the post ...
-                conn.close()  # ... and the connection broke before the answer
-        except OSError:
-            return
-
-    threading.Thread(target=read_then_close, daemon=True).start()
     client = bot.services.fax.messages.slack
-    client.base_url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
-    with contextlib.suppress(Exception):  # whatever the transport raises, count what went out
-        client.chat_postMessage(channel=CHANNEL, text="Fax to 030 12345678: Sending…")
-    server.close()
-    assert len(received) == 1
+    assert posts_sent_when_the_connection_breaks(client, CHANNEL, "Fax to 030 12345678") == 1
 
 
 def test_a_refusal_slack_times_out_on_privately_still_reaches_the_user_by_dm(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 import time
 
 from bot.simulator.sipgate_push import SipgatePusher
 from bot.storage import outbox as outbox_db
 from bot.storage import utc_now_iso
+from tests.broken_connection import posts_sent_when_the_connection_breaks
 from tests.conftest import stop_bot, wait_until
 from tests.test_call_notifications import CALLS, only_message, posts, text_of
 
@@ -209,25 +207,5 @@ def test_a_slow_slack_holds_up_no_other_call(sipgate_push, fake_slack, bot):
 
 def test_the_outbox_never_resends_a_post_whose_connection_broke(bot):
     """slack-sdk's default handler would resend it blind; the outbox checks history first."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    received: list[bytes] = []
-
-    def read_then_close() -> None:
-        server.settimeout(3)
-        try:
-            while True:
-                conn, _ = server.accept()
-                received.append(conn.recv(65536))  # Slack got the post ...
-                conn.close()  # ... and the connection broke before the answer
-        except OSError:
-            return
-
-    threading.Thread(target=read_then_close, daemon=True).start()
     client = bot.services.outbox.slack
-    client.base_url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
-    with contextlib.suppress(Exception):  # whatever the transport raises, count what went out
-        client.chat_postMessage(channel=CALLS, text="Incoming call")
-    server.close()
-    assert len(received) == 1
+    assert posts_sent_when_the_connection_breaks(client, CALLS, "Incoming call") == 1
