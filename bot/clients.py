@@ -5,12 +5,19 @@ Kept apart from bot.app so the notifier does not import Flask and Bolt it never 
 
 from __future__ import annotations
 
+import http.client
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.config import Config
+
+# What a Slack Web API call can raise: Slack's own errors (SlackApiError is a SlackClientError)
+# and transport failures, after which the request may or may not have reached Slack
+# (slack-bolt.md §7.2).
+SLACK_FAILURES = (SlackClientError, OSError, http.client.HTTPException)
 
 
 def utc_now() -> datetime:

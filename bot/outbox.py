@@ -23,14 +23,13 @@ that died are released as soon as the owner's sweep sees the process gone (not a
 
 from __future__ import annotations
 
-import http.client
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot import claims, clients, slack_history
 from bot.scheduler import Scheduler
@@ -126,7 +125,7 @@ class Outbox:
             if ts is None and sent.uncertain:
                 ts = self._find_post(channel, call_id, sent.created_at)
             new_ts = self._send(channel, ts, call_id, payload)
-        except (SlackClientError, OSError, http.client.HTTPException) as exc:
+        except clients.SLACK_FAILURES as exc:
             self._failed(batch, exc, posting=ts is None)
             return
         with self.storage.atomic():

@@ -11,16 +11,16 @@ retried forever.
 
 from __future__ import annotations
 
-import http.client
 import logging
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot import clients, slack_history
 from bot.blocks.fax import fax_status
+from bot.clients import SLACK_FAILURES
 from bot.errors import UserError
 from bot.services.people import PeopleService
 from bot.storage import Storage
@@ -30,8 +30,6 @@ from bot.storage.fax import FaxJob
 logger = logging.getLogger(__name__)
 
 METADATA_TYPE = "sipgate_fax"
-# Transport failures: the request may or may not have reached Slack (slack-bolt.md §7.2).
-TRANSPORT = (SlackClientError, OSError, http.client.HTTPException)
 GONE = frozenset({"message_not_found", "channel_not_found"})  # post it again, elsewhere if need be
 # _post outcomes: the message shows the current state / was found but is behind / Slack may
 # take it later / every place refused it for good.
@@ -74,7 +72,7 @@ class FaxMessages:
                 )
                 db.set_stale(self.storage, job.id, False)
             return
-        except TRANSPORT as exc:
+        except SLACK_FAILURES as exc:
             self._update_failed(job, exc)
             return
         db.set_stale(self.storage, job.id, False)
@@ -90,11 +88,11 @@ class FaxMessages:
             if channel_id:
                 self.slack.chat_postEphemeral(channel=channel_id, user=slack_user_id, **content)
                 return
-        except TRANSPORT as exc:  # better a notice twice than none: the DM follows
+        except SLACK_FAILURES as exc:  # better a notice twice than none: the DM follows
             logger.info("Ephemeral fax notice failed (%s); sending a DM", _slack_error(exc))
         try:
             self.slack.chat_postMessage(channel=slack_user_id, **content)
-        except TRANSPORT as exc:
+        except SLACK_FAILURES as exc:
             logger.warning("Could not tell the user about the fax: %s", _slack_error(exc))
 
     # -- internals ---------------------------------------------------------------------------
@@ -112,14 +110,14 @@ class FaxMessages:
         if job.id and job.origin_channel:  # an earlier post failed: it may be there all the same
             try:
                 found = self._find(job)
-            except TRANSPORT as exc:
+            except SLACK_FAILURES as exc:
                 logger.warning("Could not look for fax %s's message: %s", job.id, _slack_error(exc))
                 return "", "", LATER
             if found:
                 logger.info("Fax %s's status message was posted after all; updating it", job.id)
                 try:
                     self.slack.chat_update(channel=job.origin_channel, ts=found, **content)
-                except TRANSPORT as exc:
+                except SLACK_FAILURES as exc:
                     logger.warning("Could not update fax %s: %s", job.id, _slack_error(exc))
                     return job.origin_channel, found, BEHIND
                 return job.origin_channel, found, CURRENT
@@ -135,7 +133,7 @@ class FaxMessages:
                     return "", "", LATER
                 logger.warning("Slack refused the fax status in %s: %s", channel, _slack_error(exc))
                 continue  # refused for good here (not_in_channel, …): try a DM
-            except TRANSPORT as exc:  # a timeout: it may have been posted, so no DM as well
+            except SLACK_FAILURES as exc:  # a timeout: it may have been posted, so no DM as well
                 logger.warning("Could not post the fax status: %s", _slack_error(exc))
                 return "", "", LATER
             return str(posted["channel"]), str(posted["ts"]), CURRENT
